@@ -1,0 +1,1181 @@
+// The single pass over a function body (3.3, with the algorithm of the spec's appendix
+// A.3). It type-checks every instruction and, in code that can execute, calls a
+// Listener with the decoded instruction: the validator alone uses NullListener; the JIT
+// passes its code generator, so one decode of the bytes validates and compiles (the
+// shape of V8's Liftoff and Wasmtime's Winch).
+//
+// Two notions of reachability are kept apart:
+//  - `frame.unreachable` is the spec's: after br/return/unreachable the operand stack
+//    is polymorphic until the frame ends;
+//  - `live_` is the machine's: whether any execution can reach the current
+//    instruction. The listener is only called for live instructions (control
+//    instructions of frames that began live are always reported, so a listener can
+//    keep its own control stack in step).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "decoder/decoder.h"
+#include "decoder/features.h"
+#include "decoder/limits.h"
+#include "decoder/module.h"
+#include "decoder/opcodes.h"
+#include "decoder/reader.h"
+#include "decoder/result.h"
+
+namespace wisp::validator {
+
+using decoder::Module;
+using decoder::Reader;
+
+enum class FrameKind : uint8_t { Function, Block, Loop, If, Else };
+
+/// Parameter and result types of a block (from its blocktype) or of the function.
+struct BlockSig {
+  const ValType* params = nullptr;
+  uint32_t numParams = 0;
+  const ValType* results = nullptr;
+  uint32_t numResults = 0;
+};
+
+/// Memory immediate of loads and stores.
+struct MemArg {
+  uint32_t alignLog2 = 0;
+  uint32_t memory = 0;
+  uint64_t offset = 0;
+};
+
+/// One entry of the control stack. `Data` is the listener's own per-frame state
+/// (labels, merge states for a code generator; nothing for the validator).
+template <typename Data>
+struct ControlFrame : Data {
+  FrameKind kind = FrameKind::Block;
+  bool unreachable = false;  // spec: stack is polymorphic for the rest of the frame
+  bool liveAtStart = false;  // the listener was told about this frame
+  bool branchedTo = false;   // a live branch targets this frame's label
+  uint32_t height = 0;       // operand stack height below the frame's parameters
+  BlockSig sig;
+
+  /// Types a branch to this frame carries: params for loops, results otherwise.
+  const ValType* labelTypes() const { return kind == FrameKind::Loop ? sig.params : sig.results; }
+  uint32_t labelArity() const {
+    return kind == FrameKind::Loop ? sig.numParams : sig.numResults;
+  }
+};
+
+/// A listener that does nothing: plain validation.
+struct NullListener {
+  struct FrameData {};
+  using Frame = ControlFrame<FrameData>;
+
+  void onFunctionStart(const FuncType&, std::span<const ValType>) {}
+  Result<void> finish() { return success(); }
+  void atOffset(uint32_t) {}
+
+  void onBlock(Frame&) {}
+  void onLoop(Frame&) {}
+  void onIf(Frame&) {}
+  void onElse(Frame&, bool) {}
+  void onEnd(Frame&, bool) {}
+  void onBr(Frame&) {}
+  void onBrIf(Frame&) {}
+  void onBrTable(std::span<Frame*>) {}
+  void onReturn() {}
+  void onUnreachable() {}
+  void onCall(uint32_t, const FuncType&) {}
+  void onCallIndirect(uint32_t, uint32_t, const FuncType&) {}
+  void onReturnCall(uint32_t, const FuncType&) {}
+  void onReturnCallIndirect(uint32_t, uint32_t, const FuncType&) {}
+  void onDrop() {}
+  void onSelect(ValType) {}
+  void onLocalGet(uint32_t) {}
+  void onLocalSet(uint32_t) {}
+  void onLocalTee(uint32_t) {}
+  void onGlobalGet(uint32_t) {}
+  void onGlobalSet(uint32_t) {}
+  void onTableGet(uint32_t) {}
+  void onTableSet(uint32_t) {}
+  void onLoad(Op, const MemArg&) {}
+  void onStore(Op, const MemArg&) {}
+  void onLoadLane(Op, const MemArg&, uint8_t) {}
+  void onStoreLane(Op, const MemArg&, uint8_t) {}
+  void onMemorySize(uint32_t) {}
+  void onMemoryGrow(uint32_t) {}
+  void onI32Const(int32_t) {}
+  void onI64Const(int64_t) {}
+  void onF32Const(uint32_t) {}
+  void onF64Const(uint64_t) {}
+  void onV128Const(const uint8_t*) {}
+  void onNumeric(Op) {}
+  void onLane(Op, uint8_t) {}
+  void onShuffle(const uint8_t*) {}
+  void onRefNull(ValType) {}
+  void onRefIsNull() {}
+  void onRefFunc(uint32_t) {}
+  void onMemoryInit(uint32_t, uint32_t) {}
+  void onDataDrop(uint32_t) {}
+  void onMemoryCopy(uint32_t, uint32_t) {}
+  void onMemoryFill(uint32_t) {}
+  void onTableInit(uint32_t, uint32_t) {}
+  void onElemDrop(uint32_t) {}
+  void onTableCopy(uint32_t, uint32_t) {}
+  void onTableGrow(uint32_t) {}
+  void onTableSize(uint32_t) {}
+  void onTableFill(uint32_t) {}
+};
+
+namespace detail {
+// Storage for single-type block signatures, indexed by the type's byte.
+struct SingleTypes {
+  ValType t[256];
+  constexpr SingleTypes() : t() {
+    for (int i = 0; i < 256; i++) t[i] = static_cast<ValType>(i);
+  }
+};
+inline constexpr SingleTypes kSingleTypes{};
+
+// Operand types of Sig values: results then params, Bottom-terminated ('X' = none).
+struct SigTypes {
+  ValType result;
+  ValType params[3];
+  uint8_t numParams;
+};
+constexpr ValType sigLetter(char c) {
+  switch (c) {
+    case 'I': return ValType::I32;
+    case 'L': return ValType::I64;
+    case 'F': return ValType::F32;
+    case 'D': return ValType::F64;
+    case 'V': return ValType::V128;
+    default: return ValType::Bottom;
+  }
+}
+constexpr SigTypes makeSig(const char* s) {
+  SigTypes t{sigLetter(s[0]), {}, 0};
+  for (int i = 2; s[i]; i++) {
+    if (s[i] != 'X') t.params[t.numParams++] = sigLetter(s[i]);
+  }
+  return t;
+}
+struct SigTable {
+  SigTypes entries[64] = {};
+  constexpr SigTable() {
+#define WISP_SIG(name) entries[static_cast<int>(Sig::name)] = makeSig(#name);
+    WISP_SIG(I_X) WISP_SIG(L_X) WISP_SIG(F_X) WISP_SIG(D_X) WISP_SIG(V_X)
+    WISP_SIG(I_I) WISP_SIG(I_II) WISP_SIG(I_L) WISP_SIG(I_LL) WISP_SIG(I_F) WISP_SIG(I_FF)
+    WISP_SIG(I_D) WISP_SIG(I_DD) WISP_SIG(I_V) WISP_SIG(L_I) WISP_SIG(L_L) WISP_SIG(L_LL)
+    WISP_SIG(L_F) WISP_SIG(L_D) WISP_SIG(L_V) WISP_SIG(F_I) WISP_SIG(F_L) WISP_SIG(F_F)
+    WISP_SIG(F_FF) WISP_SIG(F_D) WISP_SIG(F_V) WISP_SIG(D_I) WISP_SIG(D_L) WISP_SIG(D_F)
+    WISP_SIG(D_D) WISP_SIG(D_DD) WISP_SIG(D_V) WISP_SIG(V_I) WISP_SIG(V_L) WISP_SIG(V_F)
+    WISP_SIG(V_D) WISP_SIG(V_V) WISP_SIG(V_VV) WISP_SIG(V_VVV) WISP_SIG(V_VI) WISP_SIG(V_VL)
+    WISP_SIG(V_VF) WISP_SIG(V_VD) WISP_SIG(V_IV) WISP_SIG(X_II) WISP_SIG(X_IL) WISP_SIG(X_IF)
+    WISP_SIG(X_ID) WISP_SIG(X_IV)
+#undef WISP_SIG
+  }
+};
+inline constexpr SigTable kSigTable{};
+}  // namespace detail
+
+/// Validates function bodies one at a time, reporting live instructions to a Listener.
+/// Reusable across functions of one module (its buffers are kept).
+template <typename Listener>
+class FunctionValidator {
+ public:
+  using Frame = ControlFrame<typename Listener::FrameData>;
+
+  FunctionValidator(const Module& module, const Features& features)
+      : m_(module), features_(features) {}
+
+  /// Validates (and reports to `listener`) the defined function `funcIndex`.
+  Result<void> run(uint32_t funcIndex, Listener& listener);
+
+  /// Control stack, innermost last (the listener may inspect it).
+  std::vector<Frame>& frames() { return frames_; }
+  /// Types of params followed by declared locals.
+  std::span<const ValType> locals() const { return locals_; }
+
+ private:
+  // ---- errors -------------------------------------------------------------------
+  Error error(uint32_t offset, const std::string& message) {
+    return decoder::makeError(offset, m_.functionDisplayName(funcIndex_), message);
+  }
+  Error readerError() { return error(r_.errorOffset(), r_.errorMessage()); }
+  Error typeMismatch(ValType expected, ValType got) {
+    std::string msg = std::string("type mismatch in ") + opText() + ": expected " +
+                      valTypeName(expected) + ", got " +
+                      (got == ValType::Bottom ? "nothing" : valTypeName(got));
+    return error(opOffset_, msg);
+  }
+  const char* opText() const { return opName(op_); }
+
+  // ---- operand stack ---------------------------------------------------------------
+  void push(ValType t) { stack_.push_back(t); }
+
+  // Pops one value. Returns false (with err_ set) on underflow or mismatch.
+  bool pop(ValType expected, ValType* got = nullptr) {
+    Frame& f = frames_.back();
+    if (stack_.size() == f.height) {
+      if (f.unreachable) {
+        if (got) *got = ValType::Bottom;
+        return true;
+      }
+      err_ = typeMismatch(expected, ValType::Bottom);
+      return false;
+    }
+    ValType t = stack_.back();
+    stack_.pop_back();
+    if (t != expected && t != ValType::Bottom && expected != ValType::Bottom) {
+      err_ = typeMismatch(expected, t);
+      return false;
+    }
+    if (got) *got = t;
+    return true;
+  }
+  bool popAny(ValType& got) { return pop(ValType::Bottom, &got); }
+  bool popValues(const ValType* types, uint32_t n) {
+    for (uint32_t i = n; i-- > 0;) {
+      if (!pop(types[i])) return false;
+    }
+    return true;
+  }
+  void pushValues(const ValType* types, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) push(types[i]);
+  }
+  void setUnreachable() {
+    Frame& f = frames_.back();
+    stack_.resize(f.height);
+    f.unreachable = true;
+    live_ = false;
+  }
+
+  // ---- immediates -------------------------------------------------------------------
+  bool readBlockType(BlockSig& sig);
+  bool readMemArg(uint32_t maxAlignLog2, MemArg& arg);
+  bool readIndex(uint32_t& out) {
+    if (r_.readU32(out)) return true;
+    err_ = readerError();
+    return false;
+  }
+  bool readMemoryIndexByte(uint32_t& memory);
+  bool checkMemory(uint32_t memory) {
+    if (memory < m_.memories.size()) return true;
+    err_ = error(opOffset_, "unknown memory " + std::to_string(memory));
+    return false;
+  }
+  bool checkTable(uint32_t table) {
+    if (table < m_.tables.size()) return true;
+    err_ = error(opOffset_, "unknown table " + std::to_string(table));
+    return false;
+  }
+  bool checkLabel(uint32_t depth) {
+    if (depth < frames_.size()) return true;
+    err_ = error(opOffset_, "unknown label " + std::to_string(depth));
+    return false;
+  }
+  Frame& frameAt(uint32_t depth) { return frames_[frames_.size() - 1 - depth]; }
+
+  // ---- instructions ---------------------------------------------------------------
+  bool pushFrame(FrameKind kind, const BlockSig& sig);
+  bool endFrame(Listener& l);
+  bool doBrTable(Listener& l);
+  bool doPrefixFC(Listener& l);
+  bool doPrefixFD(Listener& l);
+  bool doSimple(Listener& l, Op op, Sig sig);
+  bool doCallIndirect(Listener& l, bool tail);
+  bool resultsMatchCaller(const FuncType& callee);
+  bool readLocals();
+
+  const Module& m_;
+  const Features& features_;
+  Reader r_{nullptr, nullptr, nullptr};
+  uint32_t funcIndex_ = 0;
+  const FuncType* funcType_ = nullptr;
+  std::vector<ValType> locals_;
+  std::vector<ValType> stack_;
+  std::vector<Frame> frames_;
+  std::vector<Frame*> brTargets_;
+  bool live_ = true;
+  Op op_ = Op::Nop;
+  uint32_t opOffset_ = 0;
+  Error err_;
+};
+
+// ======================================================================================
+
+template <typename L>
+bool FunctionValidator<L>::readLocals() {
+  uint32_t groups;
+  uint32_t at = r_.offset();
+  if (!r_.readCount(groups, 2)) {
+    err_ = readerError();
+    return false;
+  }
+  uint64_t total = locals_.size();
+  for (uint32_t i = 0; i < groups; i++) {
+    uint32_t count;
+    uint32_t countAt = r_.offset();
+    if (!r_.readU32(count)) {
+      err_ = readerError();
+      return false;
+    }
+    total += count;
+    if (total > decoder::limits::kMaxFunctionLocals) {
+      err_ = error(countAt, "too many locals (limit " +
+                                std::to_string(decoder::limits::kMaxFunctionLocals) + ")");
+      return false;
+    }
+    uint8_t b;
+    uint32_t typeAt = r_.offset();
+    if (!r_.readByte(b)) {
+      err_ = readerError();
+      return false;
+    }
+    if (!isValidValTypeByte(b)) {
+      err_ = error(typeAt, "malformed value type");
+      return false;
+    }
+    locals_.insert(locals_.end(), count, static_cast<ValType>(b));
+  }
+  (void)at;
+  return true;
+}
+
+template <typename L>
+bool FunctionValidator<L>::readBlockType(BlockSig& sig) {
+  uint32_t at = r_.offset();
+  if (r_.atEnd()) {
+    err_ = error(at, "unexpected end");
+    return false;
+  }
+  uint8_t b = *r_.pos();
+  if (b == 0x40) {
+    r_.skip(1);
+    sig = BlockSig{};
+    return true;
+  }
+  if (isValidValTypeByte(b)) {
+    r_.skip(1);
+    sig = BlockSig{nullptr, 0, &detail::kSingleTypes.t[b], 1};
+    return true;
+  }
+  int64_t index;
+  if (!r_.readS33(index)) {
+    err_ = readerError();
+    return false;
+  }
+  if (index < 0) {
+    err_ = error(at, "malformed block type");
+    return false;
+  }
+  if (static_cast<uint64_t>(index) >= m_.types.size()) {
+    err_ = error(at, "unknown type " + std::to_string(index));
+    return false;
+  }
+  const FuncType& t = m_.types[static_cast<size_t>(index)];
+  sig = BlockSig{t.types.data(), t.numParams, t.types.data() + t.numParams, t.numResults()};
+  return true;
+}
+
+template <typename L>
+bool FunctionValidator<L>::readMemArg(uint32_t maxAlignLog2, MemArg& arg) {
+  uint32_t align;
+  if (!r_.readU32(align)) {
+    err_ = readerError();
+    return false;
+  }
+  arg.memory = 0;
+  // Multi-memory: bit 6 of the alignment field announces an explicit memory index.
+  if (features_.multiMemory && (align & 0x40)) {
+    align &= ~0x40u;
+    if (!readIndex(arg.memory)) return false;
+  }
+  if (!checkMemory(arg.memory)) return false;
+  const bool is64 = m_.memories[arg.memory].limits.is64;
+  if (is64) {
+    if (!r_.readU64(arg.offset)) {
+      err_ = readerError();
+      return false;
+    }
+  } else {
+    uint32_t off;
+    if (!r_.readU32(off)) {
+      err_ = readerError();
+      return false;
+    }
+    arg.offset = off;
+  }
+  if (align > maxAlignLog2) {
+    err_ = error(opOffset_, std::string("alignment must not be larger than natural in ") +
+                                opText());
+    return false;
+  }
+  arg.alignLog2 = align;
+  return true;
+}
+
+// memory.size/grow/fill take a memory index that 2.0 encodes as a single zero byte.
+template <typename L>
+bool FunctionValidator<L>::readMemoryIndexByte(uint32_t& memory) {
+  if (features_.multiMemory) {
+    if (!readIndex(memory)) return false;
+  } else {
+    uint8_t b;
+    uint32_t at = r_.offset();
+    if (!r_.readByte(b)) {
+      err_ = readerError();
+      return false;
+    }
+    if (b != 0) {
+      err_ = error(at, "zero byte expected");
+      return false;
+    }
+    memory = 0;
+  }
+  return checkMemory(memory);
+}
+
+template <typename L>
+bool FunctionValidator<L>::pushFrame(FrameKind kind, const BlockSig& sig) {
+  if (!popValues(sig.params, sig.numParams)) return false;
+  Frame f;
+  f.kind = kind;
+  f.sig = sig;
+  f.height = static_cast<uint32_t>(stack_.size());
+  f.liveAtStart = live_;
+  frames_.push_back(f);
+  pushValues(sig.params, sig.numParams);
+  return true;
+}
+
+// `end` of a block/loop/if/else. Checks the results, tells the listener, and works out
+// whether the code after the frame can execute.
+template <typename L>
+bool FunctionValidator<L>::endFrame(L& l) {
+  Frame& f = frames_.back();
+  if (!popValues(f.sig.results, f.sig.numResults)) return false;
+  if (stack_.size() != f.height) {
+    err_ = error(opOffset_, "type mismatch: values remaining on the stack at end of block");
+    return false;
+  }
+  // A one-armed `if` ends with its results = params; the implicit else must type-check.
+  if (f.kind == FrameKind::If) {
+    if (f.sig.numParams != f.sig.numResults ||
+        !std::equal(f.sig.params, f.sig.params + f.sig.numParams, f.sig.results)) {
+      err_ = error(opOffset_, "type mismatch: if without else must not change the stack");
+      return false;
+    }
+  }
+  const bool fallthroughLive = live_;
+  if (f.liveAtStart) l.onEnd(f, fallthroughLive);
+  const bool afterLive =
+      f.liveAtStart && (fallthroughLive || (f.kind != FrameKind::Loop && f.branchedTo) ||
+                        f.kind == FrameKind::If);
+  BlockSig sig = f.sig;
+  frames_.pop_back();
+  pushValues(sig.results, sig.numResults);
+  live_ = afterLive;
+  return true;
+}
+
+template <typename L>
+bool FunctionValidator<L>::doBrTable(L& l) {
+  uint32_t n;
+  if (!r_.readCount(n, 1)) {
+    err_ = readerError();
+    return false;
+  }
+  brTargets_.clear();
+  // Read the n labels and the default one.
+  for (uint32_t i = 0; i <= n; i++) {
+    uint32_t depth;
+    if (!readIndex(depth) || !checkLabel(depth)) return false;
+    brTargets_.push_back(&frameAt(depth));
+  }
+  if (!pop(ValType::I32)) return false;
+  Frame* def = brTargets_.back();
+  const uint32_t arity = def->labelArity();
+  // A scratch copy of the operands so each label is checked against the same values.
+  ValType scratch[16];
+  std::vector<ValType> big;
+  ValType* vals = scratch;
+  if (arity > 16) {
+    big.resize(arity);
+    vals = big.data();
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    Frame* t = brTargets_[i];
+    if (t->labelArity() != arity) {
+      err_ = error(opOffset_, "type mismatch: br_table targets have different arities");
+      return false;
+    }
+    const ValType* types = t->labelTypes();
+    for (uint32_t k = arity; k-- > 0;) {
+      if (!pop(types[k], &vals[k])) return false;
+    }
+    for (uint32_t k = 0; k < arity; k++) push(vals[k]);
+  }
+  if (!popValues(def->labelTypes(), arity)) return false;
+  if (live_) {
+    for (Frame* t : brTargets_) t->branchedTo = true;
+    l.onBrTable(std::span<typename L::Frame*>(brTargets_.data(), brTargets_.size()));
+  }
+  setUnreachable();
+  return true;
+}
+
+template <typename L>
+bool FunctionValidator<L>::doSimple(L& l, Op op, Sig sig) {
+  const detail::SigTypes& s = detail::kSigTable.entries[static_cast<int>(sig)];
+  for (uint32_t i = s.numParams; i-- > 0;) {
+    if (!pop(s.params[i])) return false;
+  }
+  if (s.result != ValType::Bottom) push(s.result);
+  if (live_) l.onNumeric(op);
+  return true;
+}
+
+template <typename L>
+bool FunctionValidator<L>::doCallIndirect(L& l, bool tail) {
+  uint32_t typeIndex, tableIndex;
+  if (!readIndex(typeIndex) || !readIndex(tableIndex)) return false;
+  if (typeIndex >= m_.types.size()) {
+    err_ = error(opOffset_, "unknown type " + std::to_string(typeIndex));
+    return false;
+  }
+  if (!checkTable(tableIndex)) return false;
+  if (m_.tables[tableIndex].elemType != ValType::FuncRef) {
+    err_ = error(opOffset_, "type mismatch: call_indirect on a table of externref");
+    return false;
+  }
+  if (!pop(ValType::I32)) return false;
+  const FuncType& t = m_.types[typeIndex];
+  if (!popValues(t.types.data(), t.numParams)) return false;
+  if (tail) {
+    if (!resultsMatchCaller(t)) return false;
+    if (live_) l.onReturnCallIndirect(typeIndex, tableIndex, t);
+    setUnreachable();
+    return true;
+  }
+  pushValues(t.types.data() + t.numParams, t.numResults());
+  if (live_) l.onCallIndirect(typeIndex, tableIndex, t);
+  return true;
+}
+
+// A tail call's callee results must equal the caller's.
+template <typename L>
+bool FunctionValidator<L>::resultsMatchCaller(const FuncType& callee) {
+  const Frame& fn = frames_.front();
+  if (fn.sig.numResults == callee.numResults() &&
+      std::equal(fn.sig.results, fn.sig.results + fn.sig.numResults,
+                 callee.types.data() + callee.numParams)) {
+    return true;
+  }
+  err_ = error(opOffset_, std::string("type mismatch: ") + opText() +
+                              " callee results differ from the caller's");
+  return false;
+}
+
+template <typename L>
+Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
+  funcIndex_ = funcIndex;
+  funcType_ = &m_.functionType(funcIndex);
+  const decoder::FunctionBody& body = m_.bodies[funcIndex - m_.numImportedFunctions];
+  const uint8_t* base = m_.bytes.data();
+  r_ = Reader(base, base + body.offset, base + body.offset + body.size);
+  locals_.assign(funcType_->params().begin(), funcType_->params().end());
+  stack_.clear();
+  frames_.clear();
+  live_ = true;
+  if (!readLocals()) return std::move(err_);
+
+  // Buffers sized from the body so the hot loop rarely reallocates.
+  stack_.reserve(64);
+  frames_.reserve(16);
+
+  l.onFunctionStart(*funcType_, locals_);
+  {
+    Frame f;
+    f.kind = FrameKind::Function;
+    f.sig = BlockSig{funcType_->types.data(), funcType_->numParams,
+                     funcType_->types.data() + funcType_->numParams, funcType_->numResults()};
+    f.height = 0;
+    f.liveAtStart = true;
+    frames_.push_back(f);
+  }
+
+#define WISP_FAIL() return std::move(err_)
+#define WISP_CHECK(x) \
+  if (!(x)) WISP_FAIL()
+
+  while (!frames_.empty()) {
+    opOffset_ = r_.offset();
+    uint8_t byte;
+    if (!r_.readByte(byte)) return error(opOffset_, "unexpected end of function (END opcode expected)");
+    op_ = static_cast<Op>(byte);
+    if (live_) l.atOffset(opOffset_);
+    switch (byte) {
+      case 0x00:  // unreachable
+        if (live_) l.onUnreachable();
+        setUnreachable();
+        break;
+      case 0x01:  // nop
+        break;
+      case 0x02:
+      case 0x03: {  // block, loop
+        BlockSig sig;
+        WISP_CHECK(readBlockType(sig));
+        WISP_CHECK(pushFrame(byte == 0x02 ? FrameKind::Block : FrameKind::Loop, sig));
+        if (live_) {
+          if (byte == 0x02) {
+            l.onBlock(frames_.back());
+          } else {
+            l.onLoop(frames_.back());
+          }
+        }
+        break;
+      }
+      case 0x04: {  // if
+        BlockSig sig;
+        WISP_CHECK(readBlockType(sig));
+        WISP_CHECK(pop(ValType::I32));
+        WISP_CHECK(pushFrame(FrameKind::If, sig));
+        if (live_) l.onIf(frames_.back());
+        break;
+      }
+      case 0x05: {  // else
+        Frame& f = frames_.back();
+        if (f.kind != FrameKind::If) return error(opOffset_, "else without matching if");
+        WISP_CHECK(popValues(f.sig.results, f.sig.numResults));
+        if (stack_.size() != f.height) {
+          return error(opOffset_, "type mismatch: values remaining on the stack before else");
+        }
+        if (f.liveAtStart) l.onElse(f, live_);
+        f.kind = FrameKind::Else;
+        f.unreachable = false;
+        live_ = f.liveAtStart;
+        pushValues(f.sig.params, f.sig.numParams);
+        break;
+      }
+      case 0x0B:  // end
+        WISP_CHECK(endFrame(l));
+        break;
+      case 0x0C: {  // br
+        uint32_t depth;
+        WISP_CHECK(readIndex(depth) && checkLabel(depth));
+        Frame& t = frameAt(depth);
+        WISP_CHECK(popValues(t.labelTypes(), t.labelArity()));
+        if (live_) {
+          t.branchedTo = true;
+          l.onBr(t);
+        }
+        setUnreachable();
+        break;
+      }
+      case 0x0D: {  // br_if
+        uint32_t depth;
+        WISP_CHECK(readIndex(depth) && checkLabel(depth));
+        WISP_CHECK(pop(ValType::I32));
+        Frame& t = frameAt(depth);
+        // Pop and re-push the label types (the branch passes them on when not taken).
+        WISP_CHECK(popValues(t.labelTypes(), t.labelArity()));
+        pushValues(t.labelTypes(), t.labelArity());
+        if (live_) {
+          t.branchedTo = true;
+          l.onBrIf(t);
+        }
+        break;
+      }
+      case 0x0E:  // br_table
+        WISP_CHECK(doBrTable(l));
+        break;
+      case 0x0F: {  // return
+        Frame& f = frames_.front();
+        WISP_CHECK(popValues(f.sig.results, f.sig.numResults));
+        if (live_) l.onReturn();
+        setUnreachable();
+        break;
+      }
+      case 0x10:
+      case 0x12: {  // call, return_call
+        if (byte == 0x12 && !features_.tailCall) {
+          return error(opOffset_, "illegal opcode 0x12 (tail calls not enabled)");
+        }
+        uint32_t f;
+        WISP_CHECK(readIndex(f));
+        if (f >= m_.functions.size()) return error(opOffset_, "unknown function " + std::to_string(f));
+        const FuncType& t = m_.functionType(f);
+        WISP_CHECK(popValues(t.types.data(), t.numParams));
+        if (byte == 0x12) {
+          WISP_CHECK(resultsMatchCaller(t));
+          if (live_) l.onReturnCall(f, t);
+          setUnreachable();
+        } else {
+          pushValues(t.types.data() + t.numParams, t.numResults());
+          if (live_) l.onCall(f, t);
+        }
+        break;
+      }
+      case 0x11:
+        WISP_CHECK(doCallIndirect(l, false));
+        break;
+      case 0x13:
+        if (!features_.tailCall) {
+          return error(opOffset_, "illegal opcode 0x13 (tail calls not enabled)");
+        }
+        WISP_CHECK(doCallIndirect(l, true));
+        break;
+      case 0x1A: {  // drop
+        ValType t;
+        WISP_CHECK(popAny(t));
+        if (live_) l.onDrop();
+        break;
+      }
+      case 0x1B: {  // select
+        ValType t1, t2;
+        WISP_CHECK(pop(ValType::I32));
+        WISP_CHECK(popAny(t1));
+        WISP_CHECK(popAny(t2));
+        if (isReference(t1) || isReference(t2)) {
+          return error(opOffset_, "type mismatch: select without a type needs numeric operands");
+        }
+        if (t1 != t2 && t1 != ValType::Bottom && t2 != ValType::Bottom) {
+          return error(opOffset_, std::string("type mismatch in select: ") + valTypeName(t1) +
+                                      " vs " + valTypeName(t2));
+        }
+        ValType t = t1 == ValType::Bottom ? t2 : t1;
+        push(t);
+        if (live_) l.onSelect(t);
+        break;
+      }
+      case 0x1C: {  // select t*
+        uint32_t n;
+        WISP_CHECK(readIndex(n));
+        if (n != 1) return error(opOffset_, "invalid result arity for typed select");
+        uint8_t b;
+        uint32_t at = r_.offset();
+        if (!r_.readByte(b)) return readerError();
+        if (!isValidValTypeByte(b)) return error(at, "malformed value type");
+        ValType t = static_cast<ValType>(b);
+        WISP_CHECK(pop(ValType::I32));
+        WISP_CHECK(pop(t));
+        WISP_CHECK(pop(t));
+        push(t);
+        if (live_) l.onSelect(t);
+        break;
+      }
+      case 0x20:
+      case 0x21:
+      case 0x22: {  // local.get/set/tee
+        uint32_t i;
+        WISP_CHECK(readIndex(i));
+        if (i >= locals_.size()) return error(opOffset_, "unknown local " + std::to_string(i));
+        ValType t = locals_[i];
+        if (byte == 0x20) {
+          push(t);
+          if (live_) l.onLocalGet(i);
+        } else {
+          WISP_CHECK(pop(t));
+          if (byte == 0x22) {
+            push(t);
+            if (live_) l.onLocalTee(i);
+          } else if (live_) {
+            l.onLocalSet(i);
+          }
+        }
+        break;
+      }
+      case 0x23:
+      case 0x24: {  // global.get/set
+        uint32_t i;
+        WISP_CHECK(readIndex(i));
+        if (i >= m_.globals.size()) return error(opOffset_, "unknown global " + std::to_string(i));
+        const GlobalType& g = m_.globals[i].type;
+        if (byte == 0x23) {
+          push(g.type);
+          if (live_) l.onGlobalGet(i);
+        } else {
+          if (!g.isMutable) return error(opOffset_, "global is immutable: global " + std::to_string(i));
+          WISP_CHECK(pop(g.type));
+          if (live_) l.onGlobalSet(i);
+        }
+        break;
+      }
+      case 0x25:
+      case 0x26: {  // table.get/set
+        uint32_t t;
+        WISP_CHECK(readIndex(t) && checkTable(t));
+        ValType et = m_.tables[t].elemType;
+        if (byte == 0x25) {
+          WISP_CHECK(pop(ValType::I32));
+          push(et);
+          if (live_) l.onTableGet(t);
+        } else {
+          WISP_CHECK(pop(et));
+          WISP_CHECK(pop(ValType::I32));
+          if (live_) l.onTableSet(t);
+        }
+        break;
+      }
+      case 0x28: case 0x29: case 0x2A: case 0x2B: case 0x2C: case 0x2D: case 0x2E:
+      case 0x2F: case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35: {
+        const OpInfo& info = opInfoByIndex(byte);
+        MemArg arg;
+        WISP_CHECK(readMemArg(info.log2Align, arg));
+        const ValType addr = m_.memories[arg.memory].limits.is64 ? ValType::I64 : ValType::I32;
+        WISP_CHECK(pop(addr));
+        push(detail::kSigTable.entries[static_cast<int>(info.sig)].result);
+        if (live_) l.onLoad(op_, arg);
+        break;
+      }
+      case 0x36: case 0x37: case 0x38: case 0x39: case 0x3A: case 0x3B: case 0x3C:
+      case 0x3D: case 0x3E: {
+        const OpInfo& info = opInfoByIndex(byte);
+        MemArg arg;
+        WISP_CHECK(readMemArg(info.log2Align, arg));
+        const ValType addr = m_.memories[arg.memory].limits.is64 ? ValType::I64 : ValType::I32;
+        WISP_CHECK(pop(detail::kSigTable.entries[static_cast<int>(info.sig)].params[1]));
+        WISP_CHECK(pop(addr));
+        if (live_) l.onStore(op_, arg);
+        break;
+      }
+      case 0x3F:
+      case 0x40: {  // memory.size, memory.grow
+        uint32_t mem;
+        WISP_CHECK(readMemoryIndexByte(mem));
+        const ValType addr = m_.memories[mem].limits.is64 ? ValType::I64 : ValType::I32;
+        if (byte == 0x3F) {
+          push(addr);
+          if (live_) l.onMemorySize(mem);
+        } else {
+          WISP_CHECK(pop(addr));
+          push(addr);
+          if (live_) l.onMemoryGrow(mem);
+        }
+        break;
+      }
+      case 0x41: {
+        int32_t v;
+        if (!r_.readS32(v)) return readerError();
+        push(ValType::I32);
+        if (live_) l.onI32Const(v);
+        break;
+      }
+      case 0x42: {
+        int64_t v;
+        if (!r_.readS64(v)) return readerError();
+        push(ValType::I64);
+        if (live_) l.onI64Const(v);
+        break;
+      }
+      case 0x43: {
+        uint32_t v;
+        if (!r_.readF32Bits(v)) return readerError();
+        push(ValType::F32);
+        if (live_) l.onF32Const(v);
+        break;
+      }
+      case 0x44: {
+        uint64_t v;
+        if (!r_.readF64Bits(v)) return readerError();
+        push(ValType::F64);
+        if (live_) l.onF64Const(v);
+        break;
+      }
+      case 0xD0: {  // ref.null
+        uint8_t b;
+        uint32_t at = r_.offset();
+        if (!r_.readByte(b)) return readerError();
+        if (b != 0x70 && b != 0x6F) return error(at, "malformed reference type");
+        push(static_cast<ValType>(b));
+        if (live_) l.onRefNull(static_cast<ValType>(b));
+        break;
+      }
+      case 0xD1: {  // ref.is_null
+        ValType t;
+        WISP_CHECK(popAny(t));
+        if (t != ValType::Bottom && !isReference(t)) {
+          return error(opOffset_, std::string("type mismatch in ref.is_null: expected a reference, got ") + valTypeName(t));
+        }
+        push(ValType::I32);
+        if (live_) l.onRefIsNull();
+        break;
+      }
+      case 0xD2: {  // ref.func
+        uint32_t f;
+        WISP_CHECK(readIndex(f));
+        if (f >= m_.functions.size()) return error(opOffset_, "unknown function " + std::to_string(f));
+        if (!m_.declaredFunctionRefs[f]) {
+          return error(opOffset_, "undeclared function reference " + std::to_string(f));
+        }
+        push(ValType::FuncRef);
+        if (live_) l.onRefFunc(f);
+        break;
+      }
+      case 0xFC:
+        WISP_CHECK(doPrefixFC(l));
+        break;
+      case 0xFD:
+        WISP_CHECK(doPrefixFD(l));
+        break;
+      default: {
+        // Numeric instructions: typed from the opcode table alone.
+        const OpInfo& info = opInfoByIndex(byte);
+        if (info.text && info.sig != Sig::Special && info.immediate == Immediate::None) {
+          WISP_CHECK(doSimple(l, op_, info.sig));
+          break;
+        }
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "illegal opcode 0x%02x", byte);
+        return error(opOffset_, buf);
+      }
+    }
+  }
+#undef WISP_CHECK
+#undef WISP_FAIL
+
+  if (!r_.atEnd()) {
+    return error(r_.offset(), "section size mismatch: operators after the function's final end");
+  }
+  return l.finish();
+}
+
+template <typename L>
+bool FunctionValidator<L>::doPrefixFC(L& l) {
+  uint32_t sub;
+  if (!r_.readU32(sub)) {
+    err_ = readerError();
+    return false;
+  }
+  const uint16_t code = static_cast<uint16_t>(0xFC00 | (sub & 0xFF));
+  if (sub > 0xFF || !opInfoByIndex(opIndex(code)).text) {
+    err_ = error(opOffset_, "illegal opcode 0xfc " + std::to_string(sub));
+    return false;
+  }
+  op_ = static_cast<Op>(code);
+  if (sub <= 7) return doSimple(l, op_, opInfo(op_).sig);
+  switch (op_) {
+    case Op::MemoryInit: {
+      uint32_t seg, mem;
+      if (!readIndex(seg) || !readMemoryIndexByte(mem)) return false;
+      if (!m_.dataCount) {
+        err_ = error(opOffset_, "data count section required for memory.init");
+        return false;
+      }
+      if (seg >= *m_.dataCount) {
+        err_ = error(opOffset_, "unknown data segment " + std::to_string(seg));
+        return false;
+      }
+      const ValType addr = m_.memories[mem].limits.is64 ? ValType::I64 : ValType::I32;
+      if (!pop(ValType::I32) || !pop(ValType::I32) || !pop(addr)) return false;
+      if (live_) l.onMemoryInit(seg, mem);
+      return true;
+    }
+    case Op::DataDrop: {
+      uint32_t seg;
+      if (!readIndex(seg)) return false;
+      if (!m_.dataCount) {
+        err_ = error(opOffset_, "data count section required for data.drop");
+        return false;
+      }
+      if (seg >= *m_.dataCount) {
+        err_ = error(opOffset_, "unknown data segment " + std::to_string(seg));
+        return false;
+      }
+      if (live_) l.onDataDrop(seg);
+      return true;
+    }
+    case Op::MemoryCopy: {
+      uint32_t dst, src;
+      if (!readMemoryIndexByte(dst) || !readMemoryIndexByte(src)) return false;
+      const bool d64 = m_.memories[dst].limits.is64, s64 = m_.memories[src].limits.is64;
+      const ValType n = (d64 && s64) ? ValType::I64 : ValType::I32;
+      if (!pop(n) || !pop(s64 ? ValType::I64 : ValType::I32) ||
+          !pop(d64 ? ValType::I64 : ValType::I32))
+        return false;
+      if (live_) l.onMemoryCopy(dst, src);
+      return true;
+    }
+    case Op::MemoryFill: {
+      uint32_t mem;
+      if (!readMemoryIndexByte(mem)) return false;
+      const ValType addr = m_.memories[mem].limits.is64 ? ValType::I64 : ValType::I32;
+      if (!pop(addr) || !pop(ValType::I32) || !pop(addr)) return false;
+      if (live_) l.onMemoryFill(mem);
+      return true;
+    }
+    case Op::TableInit: {
+      uint32_t seg, table;
+      if (!readIndex(seg) || !readIndex(table)) return false;
+      if (!checkTable(table)) return false;
+      if (seg >= m_.elems.size()) {
+        err_ = error(opOffset_, "unknown elem segment " + std::to_string(seg));
+        return false;
+      }
+      if (m_.elems[seg].type != m_.tables[table].elemType) {
+        err_ = error(opOffset_, "type mismatch: table.init element type differs from table's");
+        return false;
+      }
+      if (!pop(ValType::I32) || !pop(ValType::I32) || !pop(ValType::I32)) return false;
+      if (live_) l.onTableInit(seg, table);
+      return true;
+    }
+    case Op::ElemDrop: {
+      uint32_t seg;
+      if (!readIndex(seg)) return false;
+      if (seg >= m_.elems.size()) {
+        err_ = error(opOffset_, "unknown elem segment " + std::to_string(seg));
+        return false;
+      }
+      if (live_) l.onElemDrop(seg);
+      return true;
+    }
+    case Op::TableCopy: {
+      uint32_t dst, src;
+      if (!readIndex(dst) || !readIndex(src)) return false;
+      if (!checkTable(dst) || !checkTable(src)) return false;
+      if (m_.tables[dst].elemType != m_.tables[src].elemType) {
+        err_ = error(opOffset_, "type mismatch: table.copy between tables of different types");
+        return false;
+      }
+      if (!pop(ValType::I32) || !pop(ValType::I32) || !pop(ValType::I32)) return false;
+      if (live_) l.onTableCopy(dst, src);
+      return true;
+    }
+    case Op::TableGrow:
+    case Op::TableSize:
+    case Op::TableFill: {
+      uint32_t table;
+      if (!readIndex(table) || !checkTable(table)) return false;
+      const ValType et = m_.tables[table].elemType;
+      if (op_ == Op::TableSize) {
+        push(ValType::I32);
+        if (live_) l.onTableSize(table);
+      } else if (op_ == Op::TableGrow) {
+        if (!pop(ValType::I32) || !pop(et)) return false;
+        push(ValType::I32);
+        if (live_) l.onTableGrow(table);
+      } else {
+        if (!pop(ValType::I32) || !pop(et) || !pop(ValType::I32)) return false;
+        if (live_) l.onTableFill(table);
+      }
+      return true;
+    }
+    default:
+      break;
+  }
+  err_ = error(opOffset_, "illegal opcode 0xfc " + std::to_string(sub));
+  return false;
+}
+
+template <typename L>
+bool FunctionValidator<L>::doPrefixFD(L& l) {
+  uint32_t sub;
+  if (!r_.readU32(sub)) {
+    err_ = readerError();
+    return false;
+  }
+  const uint16_t code = static_cast<uint16_t>(0xFD00 | (sub & 0xFF));
+  const OpInfo& info = opInfoByIndex(opIndex(code));
+  if (sub > 0xFF || !info.text) {
+    err_ = error(opOffset_, "illegal opcode 0xfd " + std::to_string(sub));
+    return false;
+  }
+  op_ = static_cast<Op>(code);
+  const detail::SigTypes& s = detail::kSigTable.entries[static_cast<int>(info.sig)];
+  switch (info.immediate) {
+    case Immediate::None:
+      return doSimple(l, op_, info.sig);
+    case Immediate::MemArg: {
+      MemArg arg;
+      if (!readMemArg(info.log2Align, arg)) return false;
+      const ValType addr = m_.memories[arg.memory].limits.is64 ? ValType::I64 : ValType::I32;
+      if (info.sig == Sig::X_IV) {
+        if (!pop(ValType::V128) || !pop(addr)) return false;
+        if (live_) l.onStore(op_, arg);
+      } else {
+        if (!pop(addr)) return false;
+        push(ValType::V128);
+        if (live_) l.onLoad(op_, arg);
+      }
+      return true;
+    }
+    case Immediate::MemArgLane: {
+      MemArg arg;
+      if (!readMemArg(info.log2Align, arg)) return false;
+      uint8_t lane;
+      uint32_t at = r_.offset();
+      if (!r_.readByte(lane)) {
+        err_ = readerError();
+        return false;
+      }
+      if (lane >= (16u >> info.log2Align)) {
+        err_ = error(at, "invalid lane index");
+        return false;
+      }
+      const ValType addr = m_.memories[arg.memory].limits.is64 ? ValType::I64 : ValType::I32;
+      if (!pop(ValType::V128) || !pop(addr)) return false;
+      if (info.sig == Sig::X_IV) {
+        if (live_) l.onStoreLane(op_, arg, lane);
+      } else {
+        push(ValType::V128);
+        if (live_) l.onLoadLane(op_, arg, lane);
+      }
+      return true;
+    }
+    case Immediate::V128: {
+      const uint8_t* bytes;
+      if (!r_.readBytes(16, bytes)) {
+        err_ = readerError();
+        return false;
+      }
+      push(ValType::V128);
+      if (live_) l.onV128Const(bytes);
+      return true;
+    }
+    case Immediate::Shuffle: {
+      const uint8_t* lanes;
+      uint32_t at = r_.offset();
+      if (!r_.readBytes(16, lanes)) {
+        err_ = readerError();
+        return false;
+      }
+      for (int i = 0; i < 16; i++) {
+        if (lanes[i] >= 32) {
+          err_ = error(at + i, "invalid lane index");
+          return false;
+        }
+      }
+      if (!pop(ValType::V128) || !pop(ValType::V128)) return false;
+      push(ValType::V128);
+      if (live_) l.onShuffle(lanes);
+      return true;
+    }
+    case Immediate::Lane: {
+      uint8_t lane;
+      uint32_t at = r_.offset();
+      if (!r_.readByte(lane)) {
+        err_ = readerError();
+        return false;
+      }
+      if (lane >= (1u << info.log2Align)) {
+        err_ = error(at, "invalid lane index");
+        return false;
+      }
+      for (uint32_t i = s.numParams; i-- > 0;) {
+        if (!pop(s.params[i])) return false;
+      }
+      push(s.result);
+      if (live_) l.onLane(op_, lane);
+      return true;
+    }
+    default:
+      break;
+  }
+  err_ = error(opOffset_, "illegal opcode 0xfd " + std::to_string(sub));
+  return false;
+}
+
+}  // namespace wisp::validator
