@@ -410,6 +410,7 @@ class ModuleDecoder {
           break;
         }
         case 1: {
+          if (m_.tables.size() >= limits::kMaxTables) return fail(r, at, "too many tables");
           im.kind = ExternKind::Table;
           auto t = readTableType(r);
           if (!t) return t.takeError();
@@ -420,6 +421,7 @@ class ModuleDecoder {
           break;
         }
         case 2: {
+          if (m_.memories.size() >= limits::kMaxMemories) return fail(r, at, "too many memories");
           im.kind = ExternKind::Memory;
           auto l = readLimits(r, true);
           if (!l) return l.takeError();
@@ -430,6 +432,7 @@ class ModuleDecoder {
           break;
         }
         case 3: {
+          if (m_.globals.size() >= limits::kMaxGlobals) return fail(r, at, "too many globals");
           im.kind = ExternKind::Global;
           auto g = readGlobalType(r);
           if (!g) return g.takeError();
@@ -460,7 +463,7 @@ class ModuleDecoder {
   }
 
   Result<void> decodeTables(Reader& r) {
-    auto n = readCountLimited(r, limits::kMaxTables, "tables", 3);
+    auto n = readCountLimited(r, limits::kMaxTables - m_.numImportedTables, "tables", 3);
     if (!n) return n.takeError();
     for (uint32_t i = 0; i < *n; i++) {
       setContext("table", "table", i);
@@ -473,7 +476,7 @@ class ModuleDecoder {
   }
 
   Result<void> decodeMemories(Reader& r) {
-    auto n = readCountLimited(r, limits::kMaxMemories, "memories", 2);
+    auto n = readCountLimited(r, limits::kMaxMemories - m_.numImportedMemories, "memories", 2);
     if (!n) return n.takeError();
     for (uint32_t i = 0; i < *n; i++) {
       setContext("memory", "memory", i);
@@ -486,7 +489,7 @@ class ModuleDecoder {
   }
 
   Result<void> decodeGlobals(Reader& r) {
-    auto n = readCountLimited(r, limits::kMaxGlobals, "globals", 4);
+    auto n = readCountLimited(r, limits::kMaxGlobals - m_.numImportedGlobals, "globals", 3);
     if (!n) return n.takeError();
     m_.globals.reserve(m_.globals.size() + *n);
     for (uint32_t i = 0; i < *n; i++) {

@@ -1,5 +1,7 @@
 #include "decoder/reader.h"
 
+#include "decoder/limits.h"
+
 namespace wisp::decoder {
 
 // Shared LEB128 loop: reads up to ceil(bits/7) bytes. The last byte may only carry the
@@ -80,6 +82,7 @@ bool Reader::readName(std::string& out) {
   uint32_t start = offset();
   if (!readU32(length)) return false;
   if (length > remaining()) return failAt(start, "unexpected end (length out of bounds)");
+  if (length > limits::kMaxNameSize) return failAt(start, "name too long (limit 100000 bytes)");
   if (!isValidUtf8(p_, length)) return failAt(start, "malformed UTF-8 encoding");
   out.assign(reinterpret_cast<const char*>(p_), length);
   p_ += length;

@@ -10,10 +10,20 @@
 
 namespace wisp {
 
+/// What kind of failure an Error reports, for callers that treat them differently.
+enum class ErrorCode : uint8_t {
+  Invalid,        // malformed or invalid input
+  Unsupported,    // valid input using something wisp does not implement yet
+  ResourceLimit,  // an implementation or embedder limit was exceeded
+  Link,           // imports do not match (unlinkable)
+  Runtime,        // failure while running code (e.g. start function trapped)
+};
+
 /// An error message that already names what failed and where (byte offset, section,
 /// function index, ...).
 struct Error {
   std::string message;
+  ErrorCode code = ErrorCode::Invalid;
 };
 
 /// Either a value or an Error.

@@ -68,6 +68,10 @@ struct ControlFrame : Data {
 
 /// A listener that does nothing: plain validation.
 struct NullListener {
+  /// Whether the listener can fail mid-function (then it is polled after each
+  /// instruction and its finish() reports why).
+  static constexpr bool kCanFail = false;
+  bool failed() const { return false; }
   struct FrameData {};
   using Frame = ControlFrame<FrameData>;
 
@@ -483,8 +487,14 @@ bool FunctionValidator<L>::endFrame(L& l) {
 template <typename L>
 bool FunctionValidator<L>::doBrTable(L& l) {
   uint32_t n;
+  const uint32_t countAt = r_.offset();
   if (!r_.readCount(n, 1)) {
     err_ = readerError();
+    return false;
+  }
+  if (n > decoder::limits::kMaxBrTableSize) {
+    err_ = error(countAt, "br_table has too many targets (" + std::to_string(n) + ", limit " +
+                              std::to_string(decoder::limits::kMaxBrTableSize) + ")");
     return false;
   }
   brTargets_.clear();
@@ -611,6 +621,9 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
   if (!(x)) WISP_FAIL()
 
   while (!frames_.empty()) {
+    if constexpr (L::kCanFail) {
+      if (l.failed()) return l.finish();
+    }
     opOffset_ = r_.offset();
     uint8_t byte;
     if (!r_.readByte(byte)) return error(opOffset_, "unexpected end of function (END opcode expected)");
@@ -653,6 +666,7 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
           return error(opOffset_, "type mismatch: values remaining on the stack before else");
         }
         if (f.liveAtStart) l.onElse(f, live_);
+        if (live_) f.branchedTo = true;  // the then-arm reaches the end label
         f.kind = FrameKind::Else;
         f.unreachable = false;
         live_ = f.liveAtStart;
