@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include <sstream>
 
 #include "decoder/decoder.h"
+#include "runtime/runtime.h"
 #include "validator/module_validator.h"
 
 extern char** environ;
@@ -128,10 +130,132 @@ struct ExpectedFailures {
   }
 };
 
+// Parses a decimal string as the given width (wast2json writes every number that way).
+uint64_t parseBits(const std::string& s) { return std::strtoull(s.c_str(), nullptr, 10); }
+
+ValType parseType(const std::string& t) {
+  if (t == "i32") return ValType::I32;
+  if (t == "i64") return ValType::I64;
+  if (t == "f32") return ValType::F32;
+  if (t == "f64") return ValType::F64;
+  if (t == "v128") return ValType::V128;
+  if (t == "funcref") return ValType::FuncRef;
+  if (t == "externref") return ValType::ExternRef;
+  return ValType::Bottom;
+}
+
+// v128 constants come as lanes of a given type.
+bool parseV128(const json& v, uint64_t& lo, uint64_t& hi) {
+  const std::string lane = v.value("lane_type", "");
+  const auto& lanes = v["value"];
+  uint8_t bytes[16] = {};
+  size_t width = lane == "i8" ? 1 : lane == "i16" ? 2 : (lane == "i32" || lane == "f32") ? 4 : 8;
+  if (!lanes.is_array() || lanes.size() * width != 16) return false;
+  for (size_t i = 0; i < lanes.size(); i++) {
+    const std::string text = lanes[i].get<std::string>();
+    if (text.rfind("nan", 0) == 0) return false;  // patterns are handled by the caller
+    uint64_t bits = parseBits(text);
+    std::memcpy(bytes + i * width, &bits, width);
+  }
+  std::memcpy(&lo, bytes, 8);
+  std::memcpy(&hi, bytes + 8, 8);
+  return true;
+}
+
+// Externref values of the scripts are small integers; wisp represents `ref.extern N`
+// as N + 1 so that none of them is null.
+runtime::Value parseValue(const json& v, bool& ok) {
+  ok = true;
+  const ValType t = parseType(v.value("type", ""));
+  const std::string text = v.contains("value") && v["value"].is_string() ? v["value"].get<std::string>() : "";
+  switch (t) {
+    case ValType::I32: return runtime::Value::i32(static_cast<uint32_t>(parseBits(text)));
+    case ValType::I64: return runtime::Value::i64(parseBits(text));
+    case ValType::F32: return runtime::Value::f32Bits(static_cast<uint32_t>(parseBits(text)));
+    case ValType::F64: return runtime::Value::f64Bits(parseBits(text));
+    case ValType::V128: {
+      uint64_t lo = 0, hi = 0;
+      ok = parseV128(v, lo, hi);
+      return runtime::Value::v128(lo, hi);
+    }
+    case ValType::FuncRef:
+    case ValType::ExternRef:
+      if (text == "null") return runtime::Value::ref(t, 0);
+      if (t == ValType::ExternRef && !text.empty()) return runtime::Value::ref(t, parseBits(text) + 1);
+      ok = false;
+      return runtime::Value::ref(t, 0);
+    default:
+      ok = false;
+      return {};
+  }
+}
+
+bool isCanonicalNan32(uint32_t b) { return (b & 0x7FFFFFFFu) == 0x7FC00000u; }
+bool isArithmeticNan32(uint32_t b) { return (b & 0x7FC00000u) == 0x7FC00000u; }
+bool isCanonicalNan64(uint64_t b) { return (b & 0x7FFFFFFFFFFFFFFFull) == 0x7FF8000000000000ull; }
+bool isArithmeticNan64(uint64_t b) { return (b & 0x7FF8000000000000ull) == 0x7FF8000000000000ull; }
+
+// Does `got` satisfy the expectation `e` (which may be a NaN pattern, or a reference
+// that only needs to be non-null)?
+bool matches(const json& e, const runtime::Value& got) {
+  const ValType t = parseType(e.value("type", ""));
+  if (got.type != t) return false;
+  const bool hasValue = e.contains("value");
+  if (t == ValType::V128) {
+    const std::string lane = e.value("lane_type", "");
+    const auto& lanes = e["value"];
+    const size_t width = lane == "i8" ? 1 : lane == "i16" ? 2 : (lane == "i32" || lane == "f32") ? 4 : 8;
+    uint8_t bytes[16];
+    std::memcpy(bytes, &got.lo, 8);
+    std::memcpy(bytes + 8, &got.hi, 8);
+    for (size_t i = 0; i < lanes.size(); i++) {
+      const std::string text = lanes[i].get<std::string>();
+      uint64_t bits = 0;
+      std::memcpy(&bits, bytes + i * width, width);
+      if (text == "nan:canonical" || text == "nan:arithmetic") {
+        const bool canonical = text == "nan:canonical";
+        const bool ok = width == 4 ? (canonical ? isCanonicalNan32(static_cast<uint32_t>(bits))
+                                                : isArithmeticNan32(static_cast<uint32_t>(bits)))
+                                   : (canonical ? isCanonicalNan64(bits) : isArithmeticNan64(bits));
+        if (!ok) return false;
+      } else {
+        uint64_t want = parseBits(text);
+        if (width < 8) want &= (uint64_t{1} << (8 * width)) - 1;
+        if (bits != want) return false;
+      }
+    }
+    return true;
+  }
+  const std::string text = hasValue && e["value"].is_string() ? e["value"].get<std::string>() : "";
+  if (t == ValType::FuncRef || t == ValType::ExternRef) {
+    if (!hasValue) return got.lo != 0;  // (ref.func) / (ref.extern): any non-null
+    if (text == "null") return got.lo == 0;
+    return got.lo == parseBits(text) + 1;
+  }
+  if (text == "nan:canonical") {
+    return t == ValType::F32 ? isCanonicalNan32(got.asI32()) : isCanonicalNan64(got.lo);
+  }
+  if (text == "nan:arithmetic") {
+    return t == ValType::F32 ? isArithmeticNan32(got.asI32()) : isArithmeticNan64(got.lo);
+  }
+  const uint64_t want = parseBits(text);
+  return t == ValType::I32 || t == ValType::F32 ? got.asI32() == static_cast<uint32_t>(want)
+                                                 : got.lo == want;
+}
+
+std::string describe(const std::vector<runtime::Value>& values) {
+  std::string s = "[";
+  for (size_t i = 0; i < values.size(); i++) {
+    if (i) s += " ";
+    s += std::string(valTypeName(values[i].type)) + ":" + values[i].toString();
+  }
+  return s + "]";
+}
+
 class ScriptRunner {
  public:
   ScriptRunner(const WastOptions& options, ExpectedFailures* expected)
-      : options_(options), expected_(expected) {}
+      : options_(options), expected_(expected), engine_(runtime::EngineConfig{options.features, 0}) {}
 
   /// Runs one converted script; returns its counts.
   Counts run(const fs::path& jsonPath, const std::string& displayName) {
@@ -147,11 +271,25 @@ class ScriptRunner {
       counts.failed++;
       return counts;
     }
+    // Each script starts from a fresh store with only the spectest module.
+    store_ = std::make_unique<runtime::Store>(engine_);
+    linker_ = std::make_unique<runtime::Linker>(engine_);
+    named_.clear();
+    current_ = Loaded{};
+    defineSpectest();
     for (const auto& cmd : script["commands"]) {
       const std::string type = cmd.value("type", "");
       const int line = cmd.value("line", 0);
       std::string why;
-      Outcome o = runCommand(cmd, type, why);
+      Outcome o;
+      static const bool trace = std::getenv("WISP_WAST_TRACE") != nullptr;
+      if (trace) std::fprintf(stderr, "%s:%d: %s\n", file_.c_str(), line, type.c_str());
+      try {
+        o = runCommand(cmd, type, why);
+      } catch (const std::exception& e) {
+        why = std::string("malformed command: ") + e.what();
+        o = Outcome::Failed;
+      }
       if (o == Outcome::Failed) {
         const bool isExpected = expected_ && expected_->matches(file_, line);
         if (isExpected) {
@@ -166,6 +304,8 @@ class ScriptRunner {
       counts.add(o);
       byType_[type].add(o);
     }
+    linker_.reset();
+    store_.reset();
     return counts;
   }
 
@@ -175,26 +315,148 @@ class ScriptRunner {
   uint64_t expectedFailures() const { return expectedFailures_; }
 
  private:
+  // A module command's outcome: an instance, or why later commands on it are skipped.
+  struct Loaded {
+    runtime::Instance* instance = nullptr;
+    std::string unsupported;  // non-empty: compiled code would need a missing feature
+  };
+
   void report(int line, const std::string& message) {
     if (!options_.verbose && reportedInFile_[file_]++ >= 10) return;
     std::fprintf(stderr, "  %s:%d: FAIL %s\n", file_.c_str(), line, message.c_str());
   }
 
-  // Decodes and validates a module file of the script.
-  Result<decoder::Module> load(const json& cmd) {
+  void defineSpectest() {
+    using runtime::Value;
+    auto noop = [](runtime::Caller&, const Value*, Value*) { return runtime::HostResult::ok(); };
+    auto fn = [&](const char* name, std::vector<ValType> params) {
+      FuncType t;
+      t.types = params;
+      t.numParams = static_cast<uint32_t>(params.size());
+      linker_->defineFunction("spectest", name, t, noop);
+    };
+    fn("print", {});
+    fn("print_i32", {ValType::I32});
+    fn("print_i64", {ValType::I64});
+    fn("print_f32", {ValType::F32});
+    fn("print_f64", {ValType::F64});
+    fn("print_i32_f32", {ValType::I32, ValType::F32});
+    fn("print_f64_f64", {ValType::F64, ValType::F64});
+    auto global = [&](const char* name, ValType t, Value v) {
+      linker_->define("spectest", name,
+                      runtime::Extern::ofGlobal(store_->createGlobal(GlobalType{t, false}, v)));
+    };
+    global("global_i32", ValType::I32, Value::i32(666));
+    global("global_i64", ValType::I64, Value::i64(666));
+    global("global_f32", ValType::F32, Value::f32(666.6f));
+    global("global_f64", ValType::F64, Value::f64(666.6));
+    TableType tt;
+    tt.elemType = ValType::FuncRef;
+    tt.limits = Limits{10, 20, true, false, false};
+    linker_->define("spectest", "table", runtime::Extern::ofTable(store_->createTable(tt, 0)));
+    MemoryType mt;
+    mt.limits = Limits{1, 2, true, false, false};
+    auto mem = store_->createMemory(mt);
+    if (mem) linker_->define("spectest", "memory", runtime::Extern::ofMemory(*mem));
+  }
+
+  // Compiles and instantiates a module file of the script.
+  Result<runtime::Instance*> instantiate(const json& cmd, std::string& unsupported) {
     std::vector<uint8_t> bytes;
     const std::string name = cmd.value("filename", "");
     if (!readFile(dir_ / name, bytes)) return Error{"cannot read " + name};
-    return validator::decodeAndValidate(std::move(bytes), options_.features);
+    auto m = runtime::Module::compile(engine_, std::move(bytes));
+    if (!m) {
+      if (m.error().code == ErrorCode::Unsupported) unsupported = m.error().message;
+      return m.takeError();
+    }
+    return linker_->instantiate(*store_, std::move(m).value());
+  }
+
+  // The module an action names (or the most recent one).
+  const Loaded* target(const json& action) {
+    if (action.contains("module")) {
+      auto it = named_.find(action["module"].get<std::string>());
+      return it == named_.end() ? nullptr : &it->second;
+    }
+    return &current_;
+  }
+
+  // Performs an invoke/get action. Returns false with `why` when it cannot be run.
+  Outcome perform(const json& action, runtime::CallResult& result, std::string& why) {
+    const Loaded* t = target(action);
+    if (!t || (!t->instance && t->unsupported.empty())) {
+      why = "no module to run the action on";
+      return Outcome::Failed;
+    }
+    if (!t->unsupported.empty()) {
+      why = "module not compiled: " + t->unsupported;
+      return Outcome::Skipped;
+    }
+    const std::string field = action.value("field", "");
+    auto ext = t->instance->getExport(field);
+    if (!ext) {
+      why = "no export \"" + field + "\"";
+      return Outcome::Failed;
+    }
+    if (action.value("type", "") == "get") {
+      if (ext->kind != ExternKind::Global) {
+        why = "export \"" + field + "\" is not a global";
+        return Outcome::Failed;
+      }
+      result.values = {ext->global.get()};
+      return Outcome::Passed;
+    }
+    if (ext->kind != ExternKind::Func) {
+      why = "export \"" + field + "\" is not a function";
+      return Outcome::Failed;
+    }
+    std::vector<runtime::Value> args;
+    for (const auto& a : action["args"]) {
+      bool ok;
+      args.push_back(parseValue(a, ok));
+      if (!ok) {
+        why = "cannot parse argument " + a.dump();
+        return Outcome::Failed;
+      }
+    }
+    result = store_->call(ext->func, args);
+    return Outcome::Passed;
+  }
+
+  static bool trapMatches(const std::string& got, const std::string& expected) {
+    return got.rfind(expected, 0) == 0 || expected.rfind(got, 0) == 0;
   }
 
   Outcome runCommand(const json& cmd, const std::string& type, std::string& why) {
     if (type == "module") {
-      auto m = load(cmd);
-      if (!m) {
-        why = m.error().message;
+      Loaded loaded;
+      auto inst = instantiate(cmd, loaded.unsupported);
+      current_ = loaded;
+      if (!inst) {
+        if (!loaded.unsupported.empty()) {
+          why = "module uses features the JIT does not support yet (SIMD)";
+          if (cmd.contains("name")) named_[cmd["name"].get<std::string>()] = current_;
+          return Outcome::Skipped;
+        }
+        why = inst.error().message;
         return Outcome::Failed;
       }
+      current_.instance = *inst;
+      if (cmd.contains("name")) named_[cmd["name"].get<std::string>()] = current_;
+      return Outcome::Passed;
+    }
+    if (type == "register") {
+      const Loaded* t = cmd.contains("name") ? target(json{{"module", cmd["name"]}}) : &current_;
+      if (t && !t->unsupported.empty()) {
+        why = "module not compiled: uses features the JIT does not support yet (SIMD)";
+        return Outcome::Skipped;
+      }
+      if (!t || !t->instance) {
+        why = "no module to register";
+        return Outcome::Failed;
+      }
+      linker_->defineInstance(cmd.value("as", ""), *t->instance);
       return Outcome::Passed;
     }
     if (type == "assert_malformed" || type == "assert_invalid") {
@@ -202,18 +464,74 @@ class ScriptRunner {
         why = "text-format module (wisp has no text parser)";
         return Outcome::Skipped;
       }
-      auto m = load(cmd);
+      std::vector<uint8_t> bytes;
+      const std::string name = cmd.value("filename", "");
+      if (!readFile(dir_ / name, bytes)) {
+        why = "cannot read " + name;
+        return Outcome::Failed;
+      }
+      auto m = validator::decodeAndValidate(std::move(bytes), options_.features);
       if (m) {
         why = "module was accepted, expected \"" + cmd.value("text", "") + "\"";
         return Outcome::Failed;
       }
       return Outcome::Passed;
     }
-    if (type == "assert_return" || type == "assert_trap" || type == "assert_exhaustion" ||
-        type == "action" || type == "register" || type == "assert_unlinkable" ||
-        type == "assert_uninstantiable") {
-      why = "needs instantiation and execution (the JIT and runtime are not built yet)";
-      return Outcome::Skipped;
+    if (type == "assert_unlinkable" || type == "assert_uninstantiable") {
+      std::string unsupported;
+      auto inst = instantiate(cmd, unsupported);
+      if (!unsupported.empty()) {
+        why = "module uses features the JIT does not support yet (SIMD)";
+        return Outcome::Skipped;
+      }
+      const ErrorCode want = type == "assert_unlinkable" ? ErrorCode::Link : ErrorCode::Runtime;
+      if (inst) {
+        why = "instantiation succeeded, expected \"" + cmd.value("text", "") + "\"";
+        return Outcome::Failed;
+      }
+      if (inst.error().code != want) {
+        why = "wrong failure: " + inst.error().message;
+        return Outcome::Failed;
+      }
+      return Outcome::Passed;
+    }
+    if (type == "action" || type == "assert_return" || type == "assert_trap" ||
+        type == "assert_exhaustion") {
+      runtime::CallResult result;
+      Outcome o = perform(cmd["action"], result, why);
+      if (o != Outcome::Passed) return o;
+      if (type == "action") {
+        if (!result.ok()) {
+          why = "trapped: " + result.trap->toString();
+          return Outcome::Failed;
+        }
+        return Outcome::Passed;
+      }
+      if (type == "assert_return") {
+        if (!result.ok()) {
+          why = "trapped: " + result.trap->toString();
+          return Outcome::Failed;
+        }
+        const auto& expected = cmd["expected"];
+        bool ok = expected.size() == result.values.size();
+        for (size_t i = 0; ok && i < expected.size(); i++) ok = matches(expected[i], result.values[i]);
+        if (!ok) {
+          why = "got " + describe(result.values) + ", expected " + expected.dump();
+          return Outcome::Failed;
+        }
+        return Outcome::Passed;
+      }
+      // assert_trap / assert_exhaustion
+      const std::string text = cmd.value("text", "");
+      if (result.ok()) {
+        why = "returned " + describe(result.values) + ", expected trap \"" + text + "\"";
+        return Outcome::Failed;
+      }
+      if (!trapMatches(result.trap->message, text)) {
+        why = "trapped with \"" + result.trap->toString() + "\", expected \"" + text + "\"";
+        return Outcome::Failed;
+      }
+      return Outcome::Passed;
     }
     why = "unknown command type '" + type + "'";
     return Outcome::Failed;
@@ -221,6 +539,11 @@ class ScriptRunner {
 
   const WastOptions& options_;
   ExpectedFailures* expected_;
+  runtime::Engine engine_;
+  std::unique_ptr<runtime::Store> store_;
+  std::unique_ptr<runtime::Linker> linker_;
+  Loaded current_;
+  std::map<std::string, Loaded> named_;
   std::string file_;
   fs::path dir_;
   std::map<std::string, Counts> byType_;

@@ -1,0 +1,76 @@
+// The ISA-neutral vocabulary of the macro-assembler interface. Each backend
+// (jit/x64, later jit/a64) implements a MacroAssembler class with the operations the
+// FunctionCompiler template calls; this header holds what they share. Operations are
+// three-address (dst, lhs, rhs); a two-address ISA handles aliasing inside its backend.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "jit/registers.h"
+#include "jit/vmcontext.h"
+
+namespace wisp::jit {
+
+/// Integer comparison conditions (flags produced by cmp/test).
+enum class Cond : uint8_t { Eq, Ne, LtS, LtU, GtS, GtU, LeS, LeU, GeS, GeU };
+
+constexpr Cond negate(Cond c) {
+  switch (c) {
+    case Cond::Eq: return Cond::Ne;
+    case Cond::Ne: return Cond::Eq;
+    case Cond::LtS: return Cond::GeS;
+    case Cond::LtU: return Cond::GeU;
+    case Cond::GtS: return Cond::LeS;
+    case Cond::GtU: return Cond::LeU;
+    case Cond::LeS: return Cond::GtS;
+    case Cond::LeU: return Cond::GtU;
+    case Cond::GeS: return Cond::LtS;
+    case Cond::GeU: return Cond::LtU;
+  }
+  return c;
+}
+/// The condition that holds when the operands are swapped (a < b  <=>  b > a).
+constexpr Cond commute(Cond c) {
+  switch (c) {
+    case Cond::LtS: return Cond::GtS;
+    case Cond::LtU: return Cond::GtU;
+    case Cond::GtS: return Cond::LtS;
+    case Cond::GtU: return Cond::LtU;
+    case Cond::LeS: return Cond::GeS;
+    case Cond::LeU: return Cond::GeU;
+    case Cond::GeS: return Cond::LeS;
+    case Cond::GeU: return Cond::LeU;
+    default: return c;
+  }
+}
+
+enum class IntBinop : uint8_t { Add, Sub, Mul, And, Or, Xor, Shl, ShrS, ShrU, Rotl, Rotr };
+enum class DivKind : uint8_t { DivS, DivU, RemS, RemU };
+enum class FloatBinop : uint8_t { Add, Sub, Mul, Div, Min, Max, Copysign };
+enum class FloatUnop : uint8_t { Abs, Neg, Sqrt, Ceil, Floor, Trunc, Nearest };
+enum class FloatCond : uint8_t { Eq, Ne, Lt, Gt, Le, Ge };
+
+/// Where in the function's code a trapping instruction or a call sits, with its wasm
+/// byte offset: the source map traps and backtraces are reported with.
+struct CodeSite {
+  uint32_t codeOffset;  // of the faulting instruction, or just after a call
+  uint32_t wasmOffset;
+};
+
+/// A call to another function of the module, patched once all code is laid out.
+struct CallRelocation {
+  uint32_t codeOffset;  // of the rel32/imm26 field
+  uint32_t targetFunction;
+};
+
+/// Output of compiling one function.
+struct CompiledFunction {
+  std::vector<uint8_t> code;
+  std::vector<CallRelocation> calls;
+  std::vector<CodeSite> memoryAccesses;  // may fault: out-of-bounds memory access
+  std::vector<CodeSite> callSites;       // return addresses
+  uint32_t frameSize = 0;
+};
+
+}  // namespace wisp::jit

@@ -1,0 +1,181 @@
+#include "jit/module_compiler.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <atomic>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+#include "jit/calling_convention.h"
+#include "jit/function_compiler.h"
+#include "validator/function_validator.h"
+
+#if defined(__x86_64__)
+#include "jit/x64/macro_assembler_x64.h"
+namespace wisp::jit {
+using HostMasm = x64::MacroAssembler;
+}
+#else
+#error "wisp's JIT supports x86-64 only so far"
+#endif
+
+namespace wisp::jit {
+
+namespace {
+
+// Collects asmjit's first error (any is a compiler bug: instructions are never invalid).
+class AsmErrorHandler : public asmjit::ErrorHandler {
+ public:
+  void handleError(asmjit::Error, const char* message, asmjit::BaseEmitter*) override {
+    if (error.empty()) error = message;
+  }
+  std::string error;
+};
+
+struct Worker {
+  asmjit::CodeHolder code;
+  AsmErrorHandler errors;
+};
+
+Result<void> compileOne(const CompileEnvironment& env, const Features& features, Worker& w,
+                        uint32_t funcIndex, CompiledFunction& out) {
+  w.code.reset(asmjit::ResetPolicy::kSoft);
+  w.code.init(asmjit::Environment::host());
+  w.errors.error.clear();
+  w.code.setErrorHandler(&w.errors);
+  // WISP_JIT_LOG=1 prints the generated assembly of every function (debugging aid).
+  static const bool log = std::getenv("WISP_JIT_LOG") != nullptr;
+  asmjit::FileLogger logger(stderr);
+  if (log) {
+    std::fprintf(stderr, "; function %u\n", funcIndex);
+    w.code.setLogger(&logger);
+  }
+  HostMasm masm(&w.code);
+  using Compiler = FunctionCompiler<HostMasm>;
+  Compiler compiler(env, masm, out, funcIndex);
+  validator::FunctionValidator<Compiler> v(*env.module, features);
+  WISP_TRY(v.run(funcIndex, compiler));
+  if (!w.errors.error.empty()) {
+    return Error{env.module->functionDisplayName(funcIndex) + ": code generation failed: " +
+                 w.errors.error};
+  }
+  const asmjit::CodeBuffer& buf = w.code.textSection()->buffer();
+  out.code.assign(buf.data(), buf.data() + buf.size());
+  masm.patchJumpTables(out.code.data());
+  out.frameSize = masm.finishFrame(out.code.data(), compiler.spillBytes(), compiler.outgoingBytes());
+  return success();
+}
+
+}  // namespace
+
+int64_t CompiledCode::functionAt(uintptr_t pc) const {
+  if (!contains(pc)) return -1;
+  const uint32_t off = static_cast<uint32_t>(pc - reinterpret_cast<uintptr_t>(memory.data()));
+  auto it = std::upper_bound(functionStarts.begin(), functionStarts.end(), off);
+  if (it == functionStarts.begin()) return -1;
+  const size_t i = static_cast<size_t>(it - functionStarts.begin()) - 1;
+  if (off >= functionEnds[i]) return -1;
+  return static_cast<int64_t>(i + numImportedFunctions);
+}
+
+static int64_t findSite(const std::vector<CodeSite>& sites, const CodeMemory& memory,
+                        uintptr_t pc) {
+  const uintptr_t base = reinterpret_cast<uintptr_t>(memory.data());
+  if (pc < base || pc >= base + memory.size()) return -1;
+  const uint32_t off = static_cast<uint32_t>(pc - base);
+  auto it = std::lower_bound(sites.begin(), sites.end(), off,
+                             [](const CodeSite& s, uint32_t o) { return s.codeOffset < o; });
+  if (it == sites.end() || it->codeOffset != off) return -1;
+  return it->wasmOffset;
+}
+
+int64_t CompiledCode::memoryAccessAt(uintptr_t pc) const { return findSite(memoryAccesses, memory, pc); }
+int64_t CompiledCode::callSiteAt(uintptr_t pc) const { return findSite(callSites, memory, pc); }
+
+Result<std::unique_ptr<CompiledCode>> compileModule(const decoder::Module& m,
+                                                    const Features& features, ThreadPool* pool,
+                                                    const CompileOptions& options) {
+  CompileEnvironment env;
+  env.module = &m;
+  env.layout = VMContextLayout(m);
+  env.signatures.reserve(m.types.size());
+  for (const FuncType& t : m.types) env.signatures.push_back(computeCallSignature<HostMasm>(t));
+
+  const uint32_t n = m.numDefinedFunctions();
+  std::vector<CompiledFunction> functions(n);
+  std::vector<Error> errors(n);
+  std::vector<uint8_t> failed(n, 0);
+  std::atomic<uint32_t> next{0};
+  std::atomic<bool> stop{false};
+
+  // Small modules compile on the calling thread; thread hand-off costs more than it saves.
+  unsigned workers = options.threads ? options.threads : (pool ? pool->size() + 1 : 1);
+  if (m.codeSectionSize < 64 * 1024 || n < 8) workers = 1;
+  std::vector<Worker> workerState(workers);
+  auto work = [&](unsigned w) {
+    for (;;) {
+      if (stop.load(std::memory_order_relaxed)) return;
+      const uint32_t i = next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= n) return;
+      auto r = compileOne(env, features, workerState[w], m.numImportedFunctions + i, functions[i]);
+      if (!r) {
+        errors[i] = r.takeError();
+        failed[i] = 1;
+        stop.store(true, std::memory_order_relaxed);
+      }
+    }
+  };
+  if (pool && workers > 1) {
+    pool->run(workers, work);
+  } else {
+    work(0);
+  }
+  // Report the first failing function in index order, whatever thread found it.
+  for (uint32_t i = 0; i < n; i++) {
+    if (failed[i]) return std::move(errors[i]);
+  }
+
+  auto code = std::make_unique<CompiledCode>();
+  code->module = &m;
+  code->layout = env.layout;
+  code->numImportedFunctions = m.numImportedFunctions;
+  size_t total = 0;
+  for (const auto& f : functions) total = ((total + 15) & ~size_t{15}) + f.code.size();
+  auto mem = CodeMemory::allocate(total);
+  if (!mem) return mem.takeError();
+  code->memory = std::move(mem).value();
+  uint8_t* base = code->memory.data();
+  code->functionStarts.resize(n);
+  code->functionEnds.resize(n);
+  size_t offset = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    // Pad with int3 so a stray jump between functions stops.
+    const size_t aligned = (offset + 15) & ~size_t{15};
+    std::memset(base + offset, 0xCC, aligned - offset);
+    offset = aligned;
+    std::memcpy(base + offset, functions[i].code.data(), functions[i].code.size());
+    code->functionStarts[i] = static_cast<uint32_t>(offset);
+    code->functionEnds[i] = static_cast<uint32_t>(offset + functions[i].code.size());
+    offset += functions[i].code.size();
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    const uint32_t start = code->functionStarts[i];
+    for (const CallRelocation& c : functions[i].calls) {
+      const uint32_t target = code->functionStarts[c.targetFunction - m.numImportedFunctions];
+      const int32_t rel = static_cast<int32_t>(target) - static_cast<int32_t>(start + c.codeOffset + 4);
+      std::memcpy(base + start + c.codeOffset, &rel, 4);
+    }
+    for (const CodeSite& s : functions[i].memoryAccesses) {
+      code->memoryAccesses.push_back(CodeSite{start + s.codeOffset, s.wasmOffset});
+    }
+    for (const CodeSite& s : functions[i].callSites) {
+      code->callSites.push_back(CodeSite{start + s.codeOffset, s.wasmOffset});
+    }
+  }
+  WISP_TRY(code->memory.makeExecutable());
+  return code;
+}
+
+}  // namespace wisp::jit

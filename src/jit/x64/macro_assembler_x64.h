@@ -1,0 +1,938 @@
+// x86-64 backend of the macro-assembler, over asmjit's x86::Assembler (no Builder or
+// Compiler layers: a baseline tier cannot afford them).
+//
+// Register roles: r14 = VMContext (context register), r15 = base of memory 0,
+// rbp = frame pointer, r11 and xmm15 = scratch, everything else allocatable.
+// Frame: [rbp+16..] incoming stack arguments, [rbp+8] return address, [rbp] saved
+// rbp, [rbp-8] the VMContext, below that locals and spill slots, at the bottom the
+// outgoing argument area.
+//
+// Wasm calling convention: integer/reference arguments in rsi, rdi, rdx, rcx, r8, r9;
+// float arguments in xmm0-xmm7; further arguments in 8-byte stack slots (16 for
+// v128). The first result in rax or xmm0; further results in stack slots after the
+// arguments. All allocatable registers are caller-saved; r14/r15 are preserved by
+// calls within one instance and restored by the caller after calls that may change
+// instance.
+#pragma once
+
+#include <asmjit/x86.h>
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "decoder/opcodes.h"
+#include "jit/macro_assembler.h"
+
+namespace wisp::jit::x64 {
+
+namespace a = asmjit::x86;
+
+/// CPU features the backend may use, read once.
+struct CpuFeatures {
+  bool sse41 = false;
+  bool popcnt = false;
+  bool lzcnt = false;
+  bool bmi1 = false;
+  static const CpuFeatures& host();
+};
+
+class MacroAssembler {
+ public:
+  using Label = asmjit::Label;
+
+  // Register numbering (asmjit ids).
+  static constexpr Reg rax = Reg::gp(0), rcx = Reg::gp(1), rdx = Reg::gp(2), rbx = Reg::gp(3),
+                       rsi = Reg::gp(6), rdi = Reg::gp(7), r8 = Reg::gp(8), r9 = Reg::gp(9),
+                       r10 = Reg::gp(10), r12 = Reg::gp(12), r13 = Reg::gp(13);
+  static constexpr Reg xmm0 = Reg::fp(0);
+
+  static constexpr RegSet kAllocatable =
+      RegSet::of(rbx, r12, r13, r8, r9, r10, rsi, rdi, rax, rcx, rdx) |
+      RegSet(0x7FFFull << 32);  // xmm0-xmm14
+  static constexpr Reg kParamGP[] = {rsi, rdi, rdx, rcx, r8, r9};
+  static constexpr Reg kParamFP[] = {Reg::fp(0), Reg::fp(1), Reg::fp(2), Reg::fp(3),
+                                     Reg::fp(4), Reg::fp(5), Reg::fp(6), Reg::fp(7)};
+  static constexpr Reg kResultGP = rax;
+  static constexpr Reg kResultFP = xmm0;
+  /// C ABI (System V) integer argument registers, for helper calls.
+  static constexpr Reg kHelperArg[] = {rdi, rsi, rdx, rcx, r8, r9};
+  static constexpr Reg kHelperResult = rax;
+  /// Registers clobbered by integer division and by variable shifts/rotates.
+  static constexpr RegSet kDivClobbers = RegSet::of(rax, rdx);
+  static constexpr RegSet kShiftClobbers = RegSet::of(rcx);
+  /// Offset of the VMContext slot and of the first local slot below the frame pointer.
+  static constexpr int32_t kContextSlot = -8;
+  static constexpr int32_t kFirstLocalSlot = -8;
+  /// Offset of the first incoming stack argument above the frame pointer.
+  static constexpr int32_t kIncomingArgs = 16;
+
+  explicit MacroAssembler(asmjit::CodeHolder* code) : as_(code), features_(CpuFeatures::host()) {}
+
+  a::Assembler& raw() { return as_; }
+  uint32_t offset() const { return static_cast<uint32_t>(as_.offset()); }
+  Label newLabel() { return as_.newLabel(); }
+  void bind(Label l) { as_.bind(l); }
+  void jump(Label l) { as_.jmp(l); }
+  void jumpIf(Cond c, Label l) { as_.j(cc(c), l); }
+  void align(uint32_t n) { as_.align(asmjit::AlignMode::kCode, n); }
+
+  // ---- frame ----------------------------------------------------------------------
+  /// Function entry: frame setup, frame allocation (size patched by finishFrame) and
+  /// the stack check, which branches to `stackOverflow` (an out-of-line stub).
+  void prologue(Label stackOverflow) {
+    as_.push(a::rbp);
+    as_.mov(a::rbp, a::rsp);
+    as_.push(a::r14);
+    // sub rsp, imm32 with the immediate patched once the frame size is known.
+    as_.db(0x48);
+    as_.db(0x81);
+    as_.db(0xEC);
+    frameSizeField_ = offset();
+    as_.dd(0);
+    as_.cmp(a::rsp, a::qword_ptr(a::r14, VMContextLayout::stackLimit()));
+    as_.jb(stackOverflow);
+  }
+  /// Patches the frame allocation. `spillBytes` is the depth of locals and spill slots
+  /// below [rbp-8]; `outgoingBytes` the argument area at the bottom.
+  uint32_t finishFrame(uint8_t* code, uint32_t spillBytes, uint32_t outgoingBytes) {
+    // rsp after `push r14` is 8 mod 16; allocate so calls see 16-byte alignment.
+    uint32_t size = spillBytes + outgoingBytes;
+    size = ((size + 8 + 15) & ~15u) - 8;
+    std::memcpy(code + frameSizeField_, &size, 4);
+    return size;
+  }
+  void epilogue() {
+    as_.mov(a::rsp, a::rbp);
+    as_.pop(a::rbp);
+    as_.ret();
+  }
+  /// Interruption and stack check at loop headers: one load, compare and branch.
+  void loopCheck(Label slowPath) {
+    as_.cmp(a::rsp, a::qword_ptr(a::r14, VMContextLayout::stackLimit()));
+    as_.jb(slowPath);
+  }
+  /// Restores the stack pointer to the frame's base before calling a noreturn helper
+  /// from a stub (the frame may be larger than the remaining stack).
+  void resetStackForStub() { as_.lea(a::rsp, a::ptr(a::rbp, -16)); }
+
+  // ---- moves ----------------------------------------------------------------------
+  void move(Reg dst, Reg src, ValType t) {
+    if (dst == src) return;
+    if (dst.isGP()) {
+      if (t == ValType::I32) {
+        as_.mov(gp32(dst), gp32(src));
+      } else {
+        as_.mov(gp64(dst), gp64(src));
+      }
+    } else {
+      as_.movaps(xmm(dst), xmm(src));
+    }
+  }
+  /// While set, constants are materialized without touching the condition flags.
+  void setPreserveFlags(bool preserve) { preserveFlags_ = preserve; }
+
+  void loadConst(Reg dst, ValType t, int64_t bits) {
+    if (dst.isGP()) {
+      if (bits == 0 && !preserveFlags_) {
+        as_.xor_(gp32(dst), gp32(dst));
+      } else if (t == ValType::I32 || (bits > 0 && bits <= 0xFFFFFFFFll)) {
+        as_.mov(gp32(dst), static_cast<uint32_t>(bits));
+      } else {
+        as_.mov(gp64(dst), bits);
+      }
+      return;
+    }
+    if (bits == 0) {
+      as_.xorps(xmm(dst), xmm(dst));
+    } else if (t == ValType::F32) {
+      as_.mov(a::r11d, static_cast<uint32_t>(bits));
+      as_.movd(xmm(dst), a::r11d);
+    } else {
+      as_.mov(a::r11, bits);
+      as_.movq(xmm(dst), a::r11);
+    }
+  }
+  void store(int32_t slot, Reg src, ValType t) {
+    a::Mem m = a::ptr(a::rbp, slot);
+    switch (t) {
+      case ValType::I32: as_.mov(m, gp32(src)); break;
+      case ValType::F32: as_.movss(m, xmm(src)); break;
+      case ValType::F64: as_.movsd(m, xmm(src)); break;
+      case ValType::V128: as_.movups(m, xmm(src)); break;
+      default: as_.mov(m, gp64(src)); break;
+    }
+  }
+  void storeConst(int32_t slot, ValType t, int64_t bits) {
+    a::Mem m = a::ptr(a::rbp, slot);
+    if (t == ValType::I32 || t == ValType::F32) {
+      m.setSize(4);
+      as_.mov(m, static_cast<int32_t>(bits));
+    } else if (bits >= INT32_MIN && bits <= INT32_MAX) {
+      m.setSize(8);
+      as_.mov(m, static_cast<int32_t>(bits));
+    } else {
+      as_.mov(a::r11, bits);
+      as_.mov(m, a::r11);
+    }
+  }
+  void load(Reg dst, int32_t slot, ValType t) {
+    a::Mem m = a::ptr(a::rbp, slot);
+    switch (t) {
+      case ValType::I32: as_.mov(gp32(dst), m); break;
+      case ValType::F32: as_.movss(xmm(dst), m); break;
+      case ValType::F64: as_.movsd(xmm(dst), m); break;
+      case ValType::V128: as_.movups(xmm(dst), m); break;
+      default: as_.mov(gp64(dst), m); break;
+    }
+  }
+  void moveSlot(int32_t dst, int32_t src, ValType t) {
+    if (dst == src) return;
+    if (t == ValType::V128) {
+      as_.movups(a::xmm15, a::ptr(a::rbp, src));
+      as_.movups(a::ptr(a::rbp, dst), a::xmm15);
+    } else if (t == ValType::I32 || t == ValType::F32) {
+      as_.mov(a::r11d, a::ptr(a::rbp, src));
+      as_.mov(a::ptr(a::rbp, dst), a::r11d);
+    } else {
+      as_.mov(a::r11, a::ptr(a::rbp, src));
+      as_.mov(a::ptr(a::rbp, dst), a::r11);
+    }
+  }
+  /// Outgoing stack argument `offset` bytes above the stack pointer.
+  void storeOutgoing(uint32_t offset, Reg src, ValType t) { storeMem(a::ptr(a::rsp, offset), src, t); }
+  void storeOutgoingConst(uint32_t offset, ValType t, int64_t bits) {
+    a::Mem m = a::ptr(a::rsp, offset);
+    if (t == ValType::I32 || t == ValType::F32) {
+      m.setSize(4);
+      as_.mov(m, static_cast<int32_t>(bits));
+    } else if (bits >= INT32_MIN && bits <= INT32_MAX) {
+      m.setSize(8);
+      as_.mov(m, static_cast<int32_t>(bits));
+    } else {
+      as_.mov(a::r11, bits);
+      as_.mov(m, a::r11);
+    }
+  }
+  void loadOutgoing(Reg dst, uint32_t offset, ValType t) { loadMem(dst, a::ptr(a::rsp, offset), t); }
+  /// Copies an outgoing-area slot (a callee's extra result) to a frame slot.
+  void outgoingToSlot(int32_t slot, uint32_t offset, ValType t) {
+    if (t == ValType::V128) {
+      as_.movups(a::xmm15, a::ptr(a::rsp, offset));
+      as_.movups(a::ptr(a::rbp, slot), a::xmm15);
+    } else {
+      as_.mov(a::r11, a::ptr(a::rsp, offset));
+      as_.mov(a::ptr(a::rbp, slot), a::r11);
+    }
+  }
+  /// Scratch register of a class, free for move sequences.
+  static constexpr Reg scratch(RegClass c) { return c == RegClass::GP ? Reg::gp(11) : Reg::fp(15); }
+  /// Whether popcnt needs a temporary register (no POPCNT instruction).
+  bool popcntNeedsTemp() const { return !features_.popcnt; }
+  /// Zero-extends an i32 returned by a C helper (the C ABI leaves the upper half undefined).
+  void zeroExtend32(Reg r) { as_.mov(gp32(r), gp32(r)); }
+  /// Copies a frame slot to an outgoing stack argument.
+  void slotToOutgoing(uint32_t offset, int32_t slot, ValType t) {
+    if (t == ValType::V128) {
+      as_.movups(a::xmm15, a::ptr(a::rbp, slot));
+      as_.movups(a::ptr(a::rsp, offset), a::xmm15);
+    } else {
+      as_.mov(a::r11, a::ptr(a::rbp, slot));
+      as_.mov(a::ptr(a::rsp, offset), a::r11);
+    }
+  }
+
+  // ---- integer arithmetic -----------------------------------------------------------
+  void intBinop(IntBinop op, bool is64, Reg dst, Reg lhs, Reg rhs) {
+    a::Gp d = gp(dst, is64), l = gp(lhs, is64), r = gp(rhs, is64);
+    switch (op) {
+      case IntBinop::Add:
+        if (dst == rhs) {
+          as_.add(d, l);
+        } else if (dst == lhs) {
+          as_.add(d, r);
+        } else {
+          as_.lea(d, a::ptr(gp64(lhs), gp64(rhs)));  // 32-bit lea zero-extends
+        }
+        return;
+      case IntBinop::Mul:
+      case IntBinop::And:
+      case IntBinop::Or:
+      case IntBinop::Xor:
+        if (dst == rhs) {
+          commutative(op, d, l);
+        } else {
+          if (dst != lhs) as_.mov(d, l);
+          commutative(op, d, r);
+        }
+        return;
+      case IntBinop::Sub:
+        if (dst == rhs && dst != lhs) {
+          as_.mov(gp(Reg::gp(11), is64), r);
+          as_.mov(d, l);
+          as_.sub(d, gp(Reg::gp(11), is64));
+        } else {
+          if (dst != lhs) as_.mov(d, l);
+          as_.sub(d, r);
+        }
+        return;
+      default: {
+        // Shifts and rotates: count in cl (the compiler keeps rcx free of other values
+        // and never picks rcx as dst).
+        if (rhs != rcx) as_.mov(a::ecx, gp32(rhs));
+        if (dst != lhs) as_.mov(d, l);
+        shiftByCl(op, d);
+        return;
+      }
+    }
+  }
+  void intBinopImm(IntBinop op, bool is64, Reg dst, Reg lhs, int32_t imm) {
+    a::Gp d = gp(dst, is64), l = gp(lhs, is64);
+    switch (op) {
+      case IntBinop::Add:
+        if (dst == lhs) {
+          as_.add(d, imm);
+        } else {
+          as_.lea(d, a::ptr(gp64(lhs), imm));
+        }
+        return;
+      case IntBinop::Sub:
+        if (dst == lhs) {
+          as_.sub(d, imm);
+        } else if (imm != INT32_MIN) {
+          as_.lea(d, a::ptr(gp64(lhs), -imm));
+        } else {
+          as_.mov(d, l);
+          as_.sub(d, imm);
+        }
+        return;
+      case IntBinop::Mul:
+        as_.imul(d, l, imm);
+        return;
+      case IntBinop::And:
+        if (dst != lhs) as_.mov(d, l);
+        as_.and_(d, imm);
+        return;
+      case IntBinop::Or:
+        if (dst != lhs) as_.mov(d, l);
+        as_.or_(d, imm);
+        return;
+      case IntBinop::Xor:
+        if (dst != lhs) as_.mov(d, l);
+        as_.xor_(d, imm);
+        return;
+      default: {
+        const int count = imm & (is64 ? 63 : 31);
+        if (dst != lhs) as_.mov(d, l);
+        switch (op) {
+          case IntBinop::Shl: as_.shl(d, count); break;
+          case IntBinop::ShrS: as_.sar(d, count); break;
+          case IntBinop::ShrU: as_.shr(d, count); break;
+          case IntBinop::Rotl: as_.rol(d, count); break;
+          default: as_.ror(d, count); break;
+        }
+        return;
+      }
+    }
+  }
+  /// dst = lhs / rhs (or remainder). rax and rdx hold no other live values.
+  void divRem(DivKind kind, bool is64, Reg dst, Reg lhs, Reg rhs, Label divByZero,
+              Label overflow) {
+    a::Gp r = gp(rhs, is64);
+    if (rhs == rax || rhs == rdx) {
+      as_.mov(gp(Reg::gp(11), is64), r);
+      r = gp(Reg::gp(11), is64);
+    }
+    as_.test(r, r);
+    as_.jz(divByZero);
+    Label done = as_.newLabel();
+    if (kind == DivKind::DivS || kind == DivKind::RemS) {
+      Label normal = as_.newLabel();
+      as_.cmp(r, -1);
+      as_.jne(normal);
+      if (kind == DivKind::DivS) {
+        // x / -1 is -x; negating INT_MIN overflows, which is the trap case.
+        if (dst != lhs) as_.mov(gp(dst, is64), gp(lhs, is64));
+        as_.neg(gp(dst, is64));
+        as_.jo(overflow);
+      } else {
+        as_.xor_(gp32(dst), gp32(dst));  // x % -1 == 0, including INT_MIN % -1
+      }
+      as_.jmp(done);
+      as_.bind(normal);
+      as_.mov(gp(rax, is64), gp(lhs, is64));
+      if (is64) {
+        as_.cqo();
+      } else {
+        as_.cdq();
+      }
+      as_.idiv(r);
+    } else {
+      as_.mov(gp(rax, is64), gp(lhs, is64));
+      as_.xor_(a::edx, a::edx);
+      as_.div(r);
+    }
+    const Reg result = (kind == DivKind::DivS || kind == DivKind::DivU) ? rax : rdx;
+    if (dst != result) as_.mov(gp(dst, is64), gp(result, is64));
+    as_.bind(done);
+  }
+  void clz(bool is64, Reg dst, Reg src) {
+    a::Gp d = gp(dst, is64), s = gp(src, is64);
+    if (features_.lzcnt) {
+      as_.lzcnt(d, s);
+      return;
+    }
+    // bsr leaves dst undefined for zero input; clz(0) = width.
+    Label nonzero = as_.newLabel();
+    as_.bsr(d, s);
+    as_.jnz(nonzero);
+    as_.mov(d, is64 ? 127 : 63);
+    as_.bind(nonzero);
+    as_.xor_(d, is64 ? 63 : 31);
+  }
+  void ctz(bool is64, Reg dst, Reg src) {
+    a::Gp d = gp(dst, is64), s = gp(src, is64);
+    if (features_.bmi1) {
+      as_.tzcnt(d, s);
+      return;
+    }
+    Label nonzero = as_.newLabel();
+    as_.bsf(d, s);
+    as_.jnz(nonzero);
+    as_.mov(d, is64 ? 64 : 32);
+    as_.bind(nonzero);
+  }
+  void popcnt(bool is64, Reg dst, Reg src, Reg temp) {
+    a::Gp d = gp(dst, is64), s = gp(src, is64);
+    if (features_.popcnt) {
+      as_.popcnt(d, s);
+      return;
+    }
+    // SWAR population count.
+    a::Gp t = gp(temp, is64), k = gp(Reg::gp(11), is64);
+    if (dst != src) as_.mov(d, s);
+    as_.mov(t, d);
+    as_.shr(t, 1);
+    as_.mov(k, is64 ? 0x5555555555555555ll : 0x55555555);
+    as_.and_(t, k);
+    as_.sub(d, t);
+    as_.mov(k, is64 ? 0x3333333333333333ll : 0x33333333);
+    as_.mov(t, d);
+    as_.and_(t, k);
+    as_.shr(d, 2);
+    as_.and_(d, k);
+    as_.add(d, t);
+    as_.mov(t, d);
+    as_.shr(t, 4);
+    as_.add(d, t);
+    as_.mov(k, is64 ? 0x0F0F0F0F0F0F0F0Fll : 0x0F0F0F0F);
+    as_.and_(d, k);
+    as_.mov(k, is64 ? 0x0101010101010101ll : 0x01010101);
+    as_.imul(d, k);
+    as_.shr(d, is64 ? 56 : 24);
+  }
+  /// Sign/zero extensions and wrap: i32.extend8_s ... i64.extend_i32_u, i32.wrap_i64.
+  void extend(Op op, Reg dst, Reg src) {
+    switch (op) {
+      case Op::I32Extend8S: as_.movsx(gp32(dst), gpb(src)); break;
+      case Op::I32Extend16S: as_.movsx(gp32(dst), gpw(src)); break;
+      case Op::I64Extend8S: as_.movsx(gp64(dst), gpb(src)); break;
+      case Op::I64Extend16S: as_.movsx(gp64(dst), gpw(src)); break;
+      case Op::I64Extend32S:
+      case Op::I64ExtendI32S: as_.movsxd(gp64(dst), gp32(src)); break;
+      default: as_.mov(gp32(dst), gp32(src)); break;  // wrap, extend_i32_u
+    }
+  }
+
+  // ---- comparisons and selection ---------------------------------------------------
+  void compare(bool is64, Reg lhs, Reg rhs) { as_.cmp(gp(lhs, is64), gp(rhs, is64)); }
+  void compareImm(bool is64, Reg lhs, int32_t imm) {
+    if (imm == 0) {
+      as_.test(gp(lhs, is64), gp(lhs, is64));
+    } else {
+      as_.cmp(gp(lhs, is64), imm);
+    }
+  }
+  void testZero(bool is64, Reg r) { as_.test(gp(r, is64), gp(r, is64)); }
+  /// dst = condition ? 1 : 0 from the flags.
+  void setCond(Cond c, Reg dst) {
+    as_.set(cc(c), gpb(dst));
+    as_.movzx(gp32(dst), gpb(dst));
+  }
+  /// dst = flags satisfy c ? ifTrue : ifFalse.
+  void select(Cond c, ValType t, Reg dst, Reg ifTrue, Reg ifFalse) {
+    if (dst.isGP()) {
+      const bool is64 = t != ValType::I32;
+      a::Gp d = gp(dst, is64);
+      if (dst == ifTrue) {
+        as_.cmov(cc(negate(c)), d, gp(ifFalse, is64));
+      } else if (dst == ifFalse) {
+        as_.cmov(cc(c), d, gp(ifTrue, is64));
+      } else {
+        as_.mov(d, gp(ifTrue, is64));
+        as_.cmov(cc(negate(c)), d, gp(ifFalse, is64));
+      }
+      return;
+    }
+    Label done = as_.newLabel();
+    if (dst == ifTrue) {
+      as_.j(cc(c), done);
+      as_.movaps(xmm(dst), xmm(ifFalse));
+    } else if (dst == ifFalse) {
+      as_.j(cc(negate(c)), done);
+      as_.movaps(xmm(dst), xmm(ifTrue));
+    } else {
+      as_.movaps(xmm(dst), xmm(ifFalse));
+      as_.j(cc(negate(c)), done);
+      as_.movaps(xmm(dst), xmm(ifTrue));
+    }
+    as_.bind(done);
+  }
+
+  // ---- floating point --------------------------------------------------------------
+  void floatBinop(FloatBinop op, bool isF64, Reg dst, Reg lhs, Reg rhs) {
+    a::Xmm d = xmm(dst), l = xmm(lhs), r = xmm(rhs);
+    if (op == FloatBinop::Copysign) {
+      // dst = |lhs| with the sign of rhs.
+      signMask(isF64);
+      as_.andps(a::xmm15, r);
+      if (dst != lhs) as_.movaps(d, l);
+      clearSign(isF64, d);
+      as_.orps(d, a::xmm15);
+      return;
+    }
+    if (op == FloatBinop::Min || op == FloatBinop::Max) {
+      minMax(op == FloatBinop::Min, isF64, d, l, r);
+      return;
+    }
+    const bool commutes = op == FloatBinop::Add || op == FloatBinop::Mul;
+    if (dst == rhs && dst != lhs) {
+      if (commutes) {
+        floatArith(op, isF64, d, l);
+        return;
+      }
+      as_.movaps(a::xmm15, r);
+      r = a::xmm15;
+    }
+    if (dst != lhs) as_.movaps(d, l);
+    floatArith(op, isF64, d, r);
+  }
+  void floatUnop(FloatUnop op, bool isF64, Reg dst, Reg src) {
+    a::Xmm d = xmm(dst), s = xmm(src);
+    switch (op) {
+      case FloatUnop::Abs:
+        if (dst != src) as_.movaps(d, s);
+        clearSign(isF64, d);
+        return;
+      case FloatUnop::Neg:
+        signMask(isF64);
+        if (dst != src) as_.movaps(d, s);
+        as_.xorps(d, a::xmm15);
+        return;
+      case FloatUnop::Sqrt:
+        if (isF64) {
+          as_.sqrtsd(d, s);
+        } else {
+          as_.sqrtss(d, s);
+        }
+        return;
+      default: {
+        // roundss/roundsd modes: 0 nearest-even, 1 floor, 2 ceil, 3 trunc; 8 = no
+        // precision exception.
+        int mode = op == FloatUnop::Nearest ? 0 : op == FloatUnop::Floor ? 1 : op == FloatUnop::Ceil ? 2 : 3;
+        if (isF64) {
+          as_.roundsd(d, s, mode | 8);
+        } else {
+          as_.roundss(d, s, mode | 8);
+        }
+        return;
+      }
+    }
+  }
+  /// dst (GP) = lhs <cond> rhs as 0/1 with IEEE semantics (NaN compares unequal).
+  void floatCompare(FloatCond c, bool isF64, Reg dst, Reg lhs, Reg rhs) {
+    a::Gpd d = gp32(dst);
+    auto ucomis = [&](Reg x, Reg y) {
+      if (isF64) {
+        as_.ucomisd(xmm(x), xmm(y));
+      } else {
+        as_.ucomiss(xmm(x), xmm(y));
+      }
+    };
+    switch (c) {
+      case FloatCond::Eq:
+        ucomis(lhs, rhs);
+        as_.setnp(a::r11b);
+        as_.sete(gpb(dst));
+        as_.and_(gpb(dst), a::r11b);
+        break;
+      case FloatCond::Ne:
+        ucomis(lhs, rhs);
+        as_.setp(a::r11b);
+        as_.setne(gpb(dst));
+        as_.or_(gpb(dst), a::r11b);
+        break;
+      case FloatCond::Lt:
+        ucomis(rhs, lhs);
+        as_.seta(gpb(dst));
+        break;
+      case FloatCond::Gt:
+        ucomis(lhs, rhs);
+        as_.seta(gpb(dst));
+        break;
+      case FloatCond::Le:
+        ucomis(rhs, lhs);
+        as_.setae(gpb(dst));
+        break;
+      case FloatCond::Ge:
+        ucomis(lhs, rhs);
+        as_.setae(gpb(dst));
+        break;
+    }
+    as_.movzx(d, gpb(dst));
+  }
+  /// Conversions between float and integer types and between f32/f64.
+  /// `temp` is a free GP register for i64->float unsigned conversions. Traps for
+  /// trapping truncations branch to `invalid` (NaN) or `overflow` (out of range).
+  void convert(Op op, Reg dst, Reg src, Reg temp, Label invalid, Label overflow);
+  void reinterpret(Op op, Reg dst, Reg src) {
+    switch (op) {
+      case Op::I32ReinterpretF32: as_.movd(gp32(dst), xmm(src)); break;
+      case Op::I64ReinterpretF64: as_.movq(gp64(dst), xmm(src)); break;
+      case Op::F32ReinterpretI32: as_.movd(xmm(dst), gp32(src)); break;
+      default: as_.movq(xmm(dst), gp64(src)); break;
+    }
+  }
+
+  // ---- linear memory -----------------------------------------------------------------
+  /// Loads with address = memory base + zero-extended index + offset. Without an
+  /// index register, `offset` is the whole (constant) address. Returns the code
+  /// offset of the access for the trap source map.
+  uint32_t loadMemory(Op op, Reg dst, Reg index, uint64_t offset) {
+    a::Mem m = address(index, offset);
+    uint32_t at = offset_();
+    switch (op) {
+      case Op::I32Load: as_.mov(gp32(dst), m); break;
+      case Op::I64Load: as_.mov(gp64(dst), m); break;
+      case Op::F32Load: as_.movss(xmm(dst), m); break;
+      case Op::F64Load: as_.movsd(xmm(dst), m); break;
+      case Op::I32Load8S: m.setSize(1); as_.movsx(gp32(dst), m); break;
+      case Op::I32Load8U: m.setSize(1); as_.movzx(gp32(dst), m); break;
+      case Op::I32Load16S: m.setSize(2); as_.movsx(gp32(dst), m); break;
+      case Op::I32Load16U: m.setSize(2); as_.movzx(gp32(dst), m); break;
+      case Op::I64Load8S: m.setSize(1); as_.movsx(gp64(dst), m); break;
+      case Op::I64Load8U: m.setSize(1); as_.movzx(gp32(dst), m); break;
+      case Op::I64Load16S: m.setSize(2); as_.movsx(gp64(dst), m); break;
+      case Op::I64Load16U: m.setSize(2); as_.movzx(gp32(dst), m); break;
+      case Op::I64Load32S: m.setSize(4); as_.movsxd(gp64(dst), m); break;
+      case Op::I64Load32U: as_.mov(gp32(dst), m); break;
+      case Op::V128Load: as_.movups(xmm(dst), m); break;
+      default: break;
+    }
+    return at;
+  }
+  uint32_t storeMemory(Op op, Reg index, uint64_t offset, Reg value) {
+    a::Mem m = address(index, offset);
+    uint32_t at = offset_();
+    switch (op) {
+      case Op::I32Store: as_.mov(m, gp32(value)); break;
+      case Op::I64Store: as_.mov(m, gp64(value)); break;
+      case Op::F32Store: as_.movss(m, xmm(value)); break;
+      case Op::F64Store: as_.movsd(m, xmm(value)); break;
+      case Op::I32Store8:
+      case Op::I64Store8: as_.mov(m, gpb(value)); break;
+      case Op::I32Store16:
+      case Op::I64Store16: as_.mov(m, gpw(value)); break;
+      case Op::I64Store32: as_.mov(m, gp32(value)); break;
+      case Op::V128Store: as_.movups(m, xmm(value)); break;
+      default: break;
+    }
+    return at;
+  }
+  /// Stores an integer constant (the value operand was a constant).
+  uint32_t storeMemoryConst(Op op, Reg index, uint64_t offset, int64_t value) {
+    a::Mem m = address(index, offset);
+    uint32_t at = offset_();
+    switch (op) {
+      case Op::I32Store8:
+      case Op::I64Store8: m.setSize(1); as_.mov(m, static_cast<int8_t>(value)); break;
+      case Op::I32Store16:
+      case Op::I64Store16: m.setSize(2); as_.mov(m, static_cast<int16_t>(value)); break;
+      case Op::I32Store:
+      case Op::I64Store32:
+      case Op::F32Store: m.setSize(4); as_.mov(m, static_cast<int32_t>(value)); break;
+      default:
+        m.setSize(8);
+        as_.mov(m, static_cast<int32_t>(value));  // caller checked it fits
+        break;
+    }
+    return at;
+  }
+  /// Loads the memory base register again (after a call that may have changed it).
+  void reloadMemoryBase() { as_.mov(a::r15, a::qword_ptr(a::r14, VMContextLayout::memoryBase())); }
+  void reloadContext() { as_.mov(a::r14, a::qword_ptr(a::rbp, kContextSlot)); }
+  /// dst (i32) = memory 0 size in pages.
+  void memorySize(Reg dst) {
+    as_.mov(a::r11, a::qword_ptr(a::r14, VMContextLayout::memory0()));
+    as_.mov(gp64(dst), a::qword_ptr(a::r11, offsetof(MemoryInstance, byteSize)));
+    as_.shr(gp64(dst), 16);
+  }
+
+  // ---- context fields, globals, tables ---------------------------------------------------
+  void loadContextField(Reg dst, uint32_t offset, ValType t) { loadMem(dst, a::ptr(a::r14, offset), t); }
+  void storeContextField(uint32_t offset, Reg src, ValType t) { storeMem(a::ptr(a::r14, offset), src, t); }
+  /// Global reached through a pointer in the context (imported globals).
+  void loadIndirectGlobal(Reg dst, uint32_t ptrOffset, ValType t) {
+    as_.mov(a::r11, a::qword_ptr(a::r14, ptrOffset));
+    loadMem(dst, a::ptr(a::r11), t);
+  }
+  void storeIndirectGlobal(uint32_t ptrOffset, Reg src, ValType t) {
+    as_.mov(a::r11, a::qword_ptr(a::r14, ptrOffset));
+    storeMem(a::ptr(a::r11), src, t);
+  }
+  /// dst = table->elements[index] after a bounds check against table->size.
+  void tableLoad(uint32_t tablePtrOffset, Reg dst, Reg index, Label outOfBounds) {
+    as_.mov(a::r11, a::qword_ptr(a::r14, tablePtrOffset));
+    as_.cmp(gp32(index), a::dword_ptr(a::r11, offsetof(TableInstance, size)));
+    as_.jae(outOfBounds);
+    as_.mov(a::r11, a::qword_ptr(a::r11, offsetof(TableInstance, elements)));
+    as_.mov(gp64(dst), a::qword_ptr(a::r11, gp64(index), 3));
+  }
+  void tableStore(uint32_t tablePtrOffset, Reg index, Reg value, Label outOfBounds) {
+    as_.mov(a::r11, a::qword_ptr(a::r14, tablePtrOffset));
+    as_.cmp(gp32(index), a::dword_ptr(a::r11, offsetof(TableInstance, size)));
+    as_.jae(outOfBounds);
+    as_.mov(a::r11, a::qword_ptr(a::r11, offsetof(TableInstance, elements)));
+    as_.mov(a::qword_ptr(a::r11, gp64(index), 3), gp64(value));
+  }
+  void tableSize(uint32_t tablePtrOffset, Reg dst) {
+    as_.mov(a::r11, a::qword_ptr(a::r14, tablePtrOffset));
+    as_.mov(gp32(dst), a::dword_ptr(a::r11, offsetof(TableInstance, size)));
+  }
+
+  // ---- calls ---------------------------------------------------------------------------
+  /// Call to another function of the module; returns the offset of the rel32 field.
+  uint32_t callDirect() {
+    as_.db(0xE8);
+    uint32_t field = offset();
+    as_.dd(0);
+    return field;
+  }
+  /// Indirect call through table `tablePtrOffset` at `index` (i32, in a register):
+  /// bounds, null and signature checks, then a call through the FuncRef with the
+  /// callee's context. `expectedTypeIdOffset` is the context field holding the
+  /// canonical id of the expected signature. The caller's context and memory base are
+  /// restored afterwards.
+  void callIndirect(uint32_t tablePtrOffset, uint32_t expectedTypeIdOffset, Reg index,
+                    Label outOfBounds, Label nullEntry, Label typeMismatch) {
+    as_.mov(a::r11, a::qword_ptr(a::r14, tablePtrOffset));
+    as_.cmp(gp32(index), a::dword_ptr(a::r11, offsetof(TableInstance, size)));
+    as_.jae(outOfBounds);
+    as_.mov(a::r11, a::qword_ptr(a::r11, offsetof(TableInstance, elements)));
+    as_.mov(a::r11, a::qword_ptr(a::r11, gp64(index), 3));
+    as_.test(a::r11, a::r11);
+    as_.jz(nullEntry);
+    as_.mov(gp32(index), a::dword_ptr(a::r14, expectedTypeIdOffset));
+    as_.cmp(gp32(index), a::dword_ptr(a::r11, offsetof(FuncRef, typeId)));
+    as_.jne(typeMismatch);
+    callFuncRef(a::r11);
+  }
+  /// Call through the FuncRef pointer stored in the context at `funcRefPtrOffset`
+  /// (imported functions).
+  void callImport(uint32_t funcRefPtrOffset) {
+    as_.mov(a::r11, a::qword_ptr(a::r14, funcRefPtrOffset));
+    callFuncRef(a::r11);
+  }
+  void callHelper(Helper h) { as_.call(a::qword_ptr(a::r14, VMContextLayout::helper(h))); }
+  /// Loads the address of the caller-visible context (first helper argument).
+  void moveContextTo(Reg dst) { as_.mov(gp64(dst), a::r14); }
+  void loadContextPointer(Reg dst, uint32_t offset) { as_.mov(gp64(dst), a::qword_ptr(a::r14, offset)); }
+  void trapStub(Helper h, TrapKind kind, uint32_t wasmOffset) {
+    resetStackForStub();
+    as_.mov(a::rdi, a::r14);
+    if (h == Helper::Trap) {
+      as_.mov(a::esi, static_cast<uint32_t>(kind));
+      as_.mov(a::edx, wasmOffset);
+    } else {
+      as_.mov(a::esi, wasmOffset);
+    }
+    callHelper(h);
+    as_.ud2();
+  }
+
+  // ---- jump tables (br_table) -----------------------------------------------------------
+  /// Jumps to targets[index] for index < count, else to fallback.
+  void jumpTable(Reg index, const std::vector<Label>& targets, Label fallback) {
+    Label table = as_.newLabel();
+    as_.cmp(gp32(index), static_cast<uint32_t>(targets.size()));
+    as_.jae(fallback);
+    as_.lea(a::r11, a::ptr(table));
+    as_.movsxd(gp64(index), a::dword_ptr(a::r11, gp64(index), 2));
+    as_.add(gp64(index), a::r11);
+    as_.jmp(gp64(index));
+    as_.align(asmjit::AlignMode::kData, 4);
+    as_.bind(table);
+    // Entries are offsets from the table, filled in by patchJumpTables once every
+    // label is bound (asmjit would resolve them only through a relocation pass).
+    for (const Label& t : targets) {
+      jumpTableEntries_.push_back(JumpTableEntry{offset(), table, t});
+      as_.dd(0);
+    }
+  }
+  /// Fills the jump table entries into the finished code.
+  void patchJumpTables(uint8_t* code) {
+    asmjit::CodeHolder* holder = as_.code();
+    for (const JumpTableEntry& e : jumpTableEntries_) {
+      const int32_t delta = static_cast<int32_t>(holder->labelOffset(e.target) -
+                                                 holder->labelOffset(e.table));
+      std::memcpy(code + e.at, &delta, 4);
+    }
+  }
+
+ private:
+  static a::Gpd gp32(Reg r) { return a::gpd(r.id()); }
+  static a::Gpq gp64(Reg r) { return a::gpq(r.id()); }
+  static a::GpbLo gpb(Reg r) { return a::gpb(r.id()); }
+  static a::Gpw gpw(Reg r) { return a::gpw(r.id()); }
+  static a::Gp gp(Reg r, bool is64) { return is64 ? a::Gp(gp64(r)) : a::Gp(gp32(r)); }
+  static a::Xmm xmm(Reg r) { return a::xmm(r.id()); }
+  uint32_t offset_() const { return offset(); }
+
+  static a::CondCode cc(Cond c) {
+    switch (c) {
+      case Cond::Eq: return a::CondCode::kE;
+      case Cond::Ne: return a::CondCode::kNE;
+      case Cond::LtS: return a::CondCode::kL;
+      case Cond::LtU: return a::CondCode::kB;
+      case Cond::GtS: return a::CondCode::kG;
+      case Cond::GtU: return a::CondCode::kA;
+      case Cond::LeS: return a::CondCode::kLE;
+      case Cond::LeU: return a::CondCode::kBE;
+      case Cond::GeS: return a::CondCode::kGE;
+      case Cond::GeU: return a::CondCode::kAE;
+    }
+    return a::CondCode::kE;
+  }
+
+  a::Mem address(Reg index, uint64_t offset) {
+    if (!index.valid()) {
+      if (offset <= INT32_MAX) return a::ptr(a::r15, static_cast<int32_t>(offset));
+      as_.mov(a::r11, offset);
+      return a::ptr(a::r15, a::r11);
+    }
+    if (offset <= INT32_MAX) return a::ptr(a::r15, gp64(index), 0, static_cast<int32_t>(offset));
+    as_.mov(a::r11, offset);
+    as_.add(a::r11, gp64(index));
+    return a::ptr(a::r15, a::r11);
+  }
+  void loadMem(Reg dst, a::Mem m, ValType t) {
+    switch (t) {
+      case ValType::I32: as_.mov(gp32(dst), m); break;
+      case ValType::F32: as_.movss(xmm(dst), m); break;
+      case ValType::F64: as_.movsd(xmm(dst), m); break;
+      case ValType::V128: as_.movups(xmm(dst), m); break;
+      default: as_.mov(gp64(dst), m); break;
+    }
+  }
+  void storeMem(a::Mem m, Reg src, ValType t) {
+    switch (t) {
+      case ValType::I32: as_.mov(m, gp32(src)); break;
+      case ValType::F32: as_.movss(m, xmm(src)); break;
+      case ValType::F64: as_.movsd(m, xmm(src)); break;
+      case ValType::V128: as_.movups(m, xmm(src)); break;
+      default: as_.mov(m, gp64(src)); break;
+    }
+  }
+  void callFuncRef(a::Gpq ref) {
+    as_.mov(a::r14, a::qword_ptr(ref, offsetof(FuncRef, ctx)));
+    as_.mov(a::r15, a::qword_ptr(a::r14, VMContextLayout::memoryBase()));
+    as_.call(a::qword_ptr(ref, offsetof(FuncRef, code)));
+    reloadContext();
+    reloadMemoryBase();
+  }
+  void commutative(IntBinop op, a::Gp d, a::Gp s) {
+    switch (op) {
+      case IntBinop::Mul: as_.imul(d, s); break;
+      case IntBinop::And: as_.and_(d, s); break;
+      case IntBinop::Or: as_.or_(d, s); break;
+      default: as_.xor_(d, s); break;
+    }
+  }
+  void shiftByCl(IntBinop op, a::Gp d) {
+    switch (op) {
+      case IntBinop::Shl: as_.shl(d, a::cl); break;
+      case IntBinop::ShrS: as_.sar(d, a::cl); break;
+      case IntBinop::ShrU: as_.shr(d, a::cl); break;
+      case IntBinop::Rotl: as_.rol(d, a::cl); break;
+      default: as_.ror(d, a::cl); break;
+    }
+  }
+  void floatArith(FloatBinop op, bool isF64, a::Xmm d, a::Xmm s) {
+    switch (op) {
+      case FloatBinop::Add: isF64 ? as_.addsd(d, s) : as_.addss(d, s); break;
+      case FloatBinop::Sub: isF64 ? as_.subsd(d, s) : as_.subss(d, s); break;
+      case FloatBinop::Mul: isF64 ? as_.mulsd(d, s) : as_.mulss(d, s); break;
+      default: isF64 ? as_.divsd(d, s) : as_.divss(d, s); break;
+    }
+  }
+  // xmm15 = the sign bit of one float.
+  void signMask(bool isF64) {
+    if (isF64) {
+      as_.mov(a::r11, INT64_MIN);
+      as_.movq(a::xmm15, a::r11);
+    } else {
+      as_.mov(a::r11d, 0x80000000u);
+      as_.movd(a::xmm15, a::r11d);
+    }
+  }
+  void clearSign(bool isF64, a::Xmm d) {
+    if (isF64) {
+      as_.psllq(d, 1);
+      as_.psrlq(d, 1);
+    } else {
+      as_.pslld(d, 1);
+      as_.psrld(d, 1);
+    }
+  }
+  // Wasm min/max: NaN if either operand is NaN; -0 < +0.
+  void minMax(bool isMin, bool isF64, a::Xmm d, a::Xmm l, a::Xmm r) {
+    Label nan = as_.newLabel(), equal = as_.newLabel(), done = as_.newLabel();
+    if (d == r && d != l) {
+      as_.movaps(a::xmm15, r);
+      r = a::xmm15;
+    }
+    if (d != l) as_.movaps(d, l);
+    isF64 ? as_.ucomisd(d, r) : as_.ucomiss(d, r);
+    as_.jp(nan);
+    as_.je(equal);
+    if (isMin) {
+      isF64 ? as_.minsd(d, r) : as_.minss(d, r);
+    } else {
+      isF64 ? as_.maxsd(d, r) : as_.maxss(d, r);
+    }
+    as_.jmp(done);
+    as_.bind(equal);  // equal values, possibly -0 and +0: combine the sign bits
+    if (isMin) {
+      as_.orps(d, r);
+    } else {
+      as_.andps(d, r);
+    }
+    as_.jmp(done);
+    as_.bind(nan);
+    isF64 ? as_.addsd(d, r) : as_.addss(d, r);  // propagates a quiet NaN
+    as_.bind(done);
+  }
+
+  struct JumpTableEntry {
+    uint32_t at;
+    Label table;
+    Label target;
+  };
+  a::Assembler as_;
+  const CpuFeatures& features_;
+  std::vector<JumpTableEntry> jumpTableEntries_;
+  uint32_t frameSizeField_ = 0;
+  bool preserveFlags_ = false;
+};
+
+}  // namespace wisp::jit::x64

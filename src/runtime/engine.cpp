@@ -1,0 +1,71 @@
+#include "runtime/engine.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <algorithm>
+
+#include "jit/module_compiler.h"
+#include "runtime/trap.h"
+
+namespace wisp::runtime {
+
+Engine::Engine(EngineConfig config) : config_(config) {
+  unsigned threads = config_.compileThreads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  pool_ = std::make_unique<jit::ThreadPool>(threads - 1);  // the caller is one of them
+  install(unwind_, jit::generateUnwindRoutine());
+  installSignalHandlers();
+}
+
+Engine::~Engine() = default;
+
+size_t Engine::TypeHash::operator()(const FuncType& t) const {
+  size_t h = t.numParams * 0x9E3779B97F4A7C15ull;
+  for (ValType v : t.types) h = (h ^ static_cast<size_t>(v)) * 0x100000001B3ull;
+  return h;
+}
+
+uint32_t Engine::internType(const FuncType& type) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = typeIds_.find(type);
+  if (it != typeIds_.end()) return it->second;
+  types_.push_back(type);
+  const uint32_t id = static_cast<uint32_t>(types_.size());
+  typeIds_.emplace(type, id);
+  return id;
+}
+
+const FuncType& Engine::typeOf(uint32_t id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return types_[id - 1];
+}
+
+const void* Engine::install(jit::CodeMemory& slot, const std::vector<uint8_t>& code) {
+  auto mem = jit::CodeMemory::allocate(code.size());
+  if (!mem) {
+    std::fprintf(stderr, "wisp: %s\n", mem.error().message.c_str());
+    std::abort();
+  }
+  std::memcpy(mem->data(), code.data(), code.size());
+  if (!mem->makeExecutable()) std::abort();
+  slot = std::move(mem).value();
+  return slot.data();
+}
+
+jit::EntryStub Engine::entryStub(uint32_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stubs& s = stubs_[id];
+  if (!s.entry.data()) install(s.entry, jit::generateEntryStub(types_[id - 1]));
+  return reinterpret_cast<jit::EntryStub>(s.entry.data());
+}
+
+const void* Engine::exitStub(uint32_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stubs& s = stubs_[id];
+  if (!s.exit.data()) install(s.exit, jit::generateExitStub(types_[id - 1]));
+  return s.exit.data();
+}
+
+}  // namespace wisp::runtime

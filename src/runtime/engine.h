@@ -1,0 +1,65 @@
+// The Engine: process-wide compilation resources shared by every module and store —
+// configuration, the compile thread pool, canonical function-type ids (so signatures
+// compare by one integer across modules), and the generated host/wasm stubs.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "decoder/features.h"
+#include "decoder/types.h"
+#include "jit/code_memory.h"
+#include "jit/thread_pool.h"
+#include "jit/vmcontext.h"
+
+namespace wisp::runtime {
+
+struct EngineConfig {
+  Features features;
+  /// Threads that compile a module's functions (the caller included); 0 = all cores.
+  unsigned compileThreads = 0;
+};
+
+class Engine {
+ public:
+  explicit Engine(EngineConfig config = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  const EngineConfig& config() const { return config_; }
+  jit::ThreadPool* threadPool() { return pool_.get(); }
+
+  /// Canonical id of a function type (>= 1); equal types get equal ids.
+  uint32_t internType(const FuncType& type);
+  const FuncType& typeOf(uint32_t id) const;
+
+  /// Host-to-wasm stub for functions of type `id`.
+  jit::EntryStub entryStub(uint32_t id);
+  /// Wasm-to-host stub for host functions of type `id`.
+  const void* exitStub(uint32_t id);
+  const void* unwindRoutine() const { return unwind_.data(); }
+
+ private:
+  struct TypeHash {
+    size_t operator()(const FuncType& t) const;
+  };
+  struct Stubs {
+    jit::CodeMemory entry, exit;
+  };
+  const void* install(jit::CodeMemory& slot, const std::vector<uint8_t>& code);
+
+  EngineConfig config_;
+  std::unique_ptr<jit::ThreadPool> pool_;
+  mutable std::mutex mutex_;
+  std::unordered_map<FuncType, uint32_t, TypeHash> typeIds_;
+  std::deque<FuncType> types_;  // by id - 1; deque keeps references stable
+  std::unordered_map<uint32_t, Stubs> stubs_;
+  jit::CodeMemory unwind_;
+};
+
+}  // namespace wisp::runtime

@@ -1,0 +1,45 @@
+// A compiled module: decoded, validated and compiled once, instantiable many times.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "decoder/module.h"
+#include "decoder/result.h"
+#include "jit/module_compiler.h"
+
+namespace wisp::runtime {
+
+class Engine;
+
+class Module {
+ public:
+  /// Decodes, validates and compiles `bytes`.
+  static Result<std::shared_ptr<Module>> compile(Engine& engine, std::vector<uint8_t> bytes);
+  ~Module();
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  Engine& engine() const { return engine_; }
+  const decoder::Module& decl() const { return decl_; }
+  const jit::CompiledCode& code() const { return *code_; }
+  /// Canonical type id of each of the module's type indices.
+  const std::vector<uint32_t>& typeIds() const { return typeIds_; }
+  /// Canonical type id of function `funcIndex`.
+  uint32_t functionTypeId(uint32_t funcIndex) const { return typeIds_[decl_.functions[funcIndex]]; }
+  const decoder::Export* findExport(std::string_view name) const;
+
+ private:
+  Module(Engine& engine, decoder::Module decl) : engine_(engine), decl_(std::move(decl)) {}
+  Engine& engine_;
+  decoder::Module decl_;
+  std::unique_ptr<jit::CompiledCode> code_;
+  std::vector<uint32_t> typeIds_;
+  std::unordered_map<std::string_view, uint32_t> exportIndex_;
+};
+
+}  // namespace wisp::runtime
