@@ -17,8 +17,7 @@ static uint8_t dec[RAW_SIZE];
 static uint32_t crc_table[256];
 static uint8_t dec_table[256];
 
-static const char b64chars[65] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64chars[65] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static void init_tables(void) {
   for (uint32_t i = 0; i < 256; i++) {
@@ -30,13 +29,13 @@ static void init_tables(void) {
   for (uint32_t i = 0; i < 64; i++) dec_table[(uint8_t)b64chars[i]] = (uint8_t)i;
 }
 
-NOINLINE static uint32_t crc32(const uint8_t *p, uint32_t len) {
+NOINLINE static uint32_t crc32(const uint8_t* p, uint32_t len) {
   uint32_t c = 0xffffffffu;
   for (uint32_t i = 0; i < len; i++) c = crc_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
   return c ^ 0xffffffffu;
 }
 
-NOINLINE static uint32_t b64_encode(const uint8_t *src, uint32_t len, uint8_t *dst) {
+NOINLINE static uint32_t b64_encode(const uint8_t* src, uint32_t len, uint8_t* dst) {
   uint32_t i = 0, o = 0;
   for (; i + 3 <= len; i += 3) {
     uint32_t v = ((uint32_t)src[i] << 16) | ((uint32_t)src[i + 1] << 8) | src[i + 2];
@@ -58,7 +57,7 @@ NOINLINE static uint32_t b64_encode(const uint8_t *src, uint32_t len, uint8_t *d
 }
 
 /* Returns decoded length, or 0xffffffff on an invalid character. */
-NOINLINE static uint32_t b64_decode(const uint8_t *src, uint32_t len, uint8_t *dst) {
+NOINLINE static uint32_t b64_decode(const uint8_t* src, uint32_t len, uint8_t* dst) {
   uint32_t o = 0;
   for (uint32_t i = 0; i + 4 <= len; i += 4) {
     uint32_t a = dec_table[src[i]], b = dec_table[src[i + 1]];
@@ -98,9 +97,9 @@ uint64_t run(int32_t n) {
 #include <stdio.h>
 int main(void) {
   init_tables();
-  printf("%08x (expect cbf43926)\n", crc32((const uint8_t *)"123456789", 9));
+  printf("%08x (expect cbf43926)\n", crc32((const uint8_t*)"123456789", 9));
   uint8_t out[16];
-  uint32_t l = b64_encode((const uint8_t *)"hello", 5, out);
+  uint32_t l = b64_encode((const uint8_t*)"hello", 5, out);
   printf("%.*s (expect aGVsbG8=)\n", (int)l, out);
   return 0;
 }

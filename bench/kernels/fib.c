@@ -6,9 +6,7 @@
  * checksum = mix of all results. */
 #include "kernel.h"
 
-NOINLINE static uint32_t fib(uint32_t k) {
-  return k < 2 ? k : fib(k - 1) + fib(k - 2);
-}
+NOINLINE static uint32_t fib(uint32_t k) { return k < 2 ? k : fib(k - 1) + fib(k - 2); }
 
 NOINLINE static int32_t tak(int32_t x, int32_t y, int32_t z) {
   if (y >= x) return z;

@@ -11,9 +11,28 @@
 #include "kernel.h"
 
 enum {
-  OP_HALT, OP_LI, OP_MOV, OP_ADD, OP_SUB, OP_MUL, OP_AND, OP_OR, OP_XOR,
-  OP_SHL, OP_SHR, OP_ADDI, OP_SHRI, OP_LD, OP_ST, OP_JMP, OP_JZ, OP_JNZ,
-  OP_JLTU, OP_CALL, OP_RET, OP_NOP
+  OP_HALT,
+  OP_LI,
+  OP_MOV,
+  OP_ADD,
+  OP_SUB,
+  OP_MUL,
+  OP_AND,
+  OP_OR,
+  OP_XOR,
+  OP_SHL,
+  OP_SHR,
+  OP_ADDI,
+  OP_SHRI,
+  OP_LD,
+  OP_ST,
+  OP_JMP,
+  OP_JZ,
+  OP_JNZ,
+  OP_JLTU,
+  OP_CALL,
+  OP_RET,
+  OP_NOP
 };
 
 typedef struct {
@@ -39,31 +58,68 @@ static uint32_t emit(uint8_t op, uint8_t a, uint8_t b, uint8_t c, int32_t imm) {
 }
 static void patch(uint32_t at, uint32_t target) { code[at].imm = (int32_t)target; }
 
-NOINLINE static void vm_exec(const insn_t *prog, uint64_t *r) {
+NOINLINE static void vm_exec(const insn_t* prog, uint64_t* r) {
   uint32_t stack[STACK_DEPTH];
   uint32_t sp = 0, pc = 0;
   for (;;) {
     const insn_t in = prog[pc++];
     switch (in.op) {
-      case OP_HALT: return;
-      case OP_LI: r[in.a] = (uint64_t)(int64_t)in.imm; break;
-      case OP_MOV: r[in.a] = r[in.b]; break;
-      case OP_ADD: r[in.a] = r[in.b] + r[in.c]; break;
-      case OP_SUB: r[in.a] = r[in.b] - r[in.c]; break;
-      case OP_MUL: r[in.a] = r[in.b] * r[in.c]; break;
-      case OP_AND: r[in.a] = r[in.b] & r[in.c]; break;
-      case OP_OR: r[in.a] = r[in.b] | r[in.c]; break;
-      case OP_XOR: r[in.a] = r[in.b] ^ r[in.c]; break;
-      case OP_SHL: r[in.a] = r[in.b] << (r[in.c] & 63); break;
-      case OP_SHR: r[in.a] = r[in.b] >> (r[in.c] & 63); break;
-      case OP_ADDI: r[in.a] = r[in.b] + (uint64_t)(int64_t)in.imm; break;
-      case OP_SHRI: r[in.a] = r[in.b] >> (in.imm & 63); break;
-      case OP_LD: r[in.a] = vmem[(r[in.b] + (uint64_t)(int64_t)in.imm) & (MEM_WORDS - 1)]; break;
-      case OP_ST: vmem[(r[in.b] + (uint64_t)(int64_t)in.imm) & (MEM_WORDS - 1)] = r[in.a]; break;
-      case OP_JMP: pc = (uint32_t)in.imm; break;
-      case OP_JZ: if (r[in.a] == 0) pc = (uint32_t)in.imm; break;
-      case OP_JNZ: if (r[in.a] != 0) pc = (uint32_t)in.imm; break;
-      case OP_JLTU: if (r[in.a] < r[in.b]) pc = (uint32_t)in.imm; break;
+      case OP_HALT:
+        return;
+      case OP_LI:
+        r[in.a] = (uint64_t)(int64_t)in.imm;
+        break;
+      case OP_MOV:
+        r[in.a] = r[in.b];
+        break;
+      case OP_ADD:
+        r[in.a] = r[in.b] + r[in.c];
+        break;
+      case OP_SUB:
+        r[in.a] = r[in.b] - r[in.c];
+        break;
+      case OP_MUL:
+        r[in.a] = r[in.b] * r[in.c];
+        break;
+      case OP_AND:
+        r[in.a] = r[in.b] & r[in.c];
+        break;
+      case OP_OR:
+        r[in.a] = r[in.b] | r[in.c];
+        break;
+      case OP_XOR:
+        r[in.a] = r[in.b] ^ r[in.c];
+        break;
+      case OP_SHL:
+        r[in.a] = r[in.b] << (r[in.c] & 63);
+        break;
+      case OP_SHR:
+        r[in.a] = r[in.b] >> (r[in.c] & 63);
+        break;
+      case OP_ADDI:
+        r[in.a] = r[in.b] + (uint64_t)(int64_t)in.imm;
+        break;
+      case OP_SHRI:
+        r[in.a] = r[in.b] >> (in.imm & 63);
+        break;
+      case OP_LD:
+        r[in.a] = vmem[(r[in.b] + (uint64_t)(int64_t)in.imm) & (MEM_WORDS - 1)];
+        break;
+      case OP_ST:
+        vmem[(r[in.b] + (uint64_t)(int64_t)in.imm) & (MEM_WORDS - 1)] = r[in.a];
+        break;
+      case OP_JMP:
+        pc = (uint32_t)in.imm;
+        break;
+      case OP_JZ:
+        if (r[in.a] == 0) pc = (uint32_t)in.imm;
+        break;
+      case OP_JNZ:
+        if (r[in.a] != 0) pc = (uint32_t)in.imm;
+        break;
+      case OP_JLTU:
+        if (r[in.a] < r[in.b]) pc = (uint32_t)in.imm;
+        break;
       case OP_CALL:
         if (sp == STACK_DEPTH) return;
         stack[sp++] = pc;
@@ -73,8 +129,10 @@ NOINLINE static void vm_exec(const insn_t *prog, uint64_t *r) {
         if (sp == 0) return;
         pc = stack[--sp];
         break;
-      case OP_NOP: break;
-      default: return;
+      case OP_NOP:
+        break;
+      default:
+        return;
     }
   }
 }
@@ -91,39 +149,39 @@ static void assemble(int32_t n) {
   emit(OP_LI, 9, 0, 0, 0x01000193);
   uint32_t outer = emit(OP_MOV, 3, 1, 0, 0);
   emit(OP_LI, 4, 0, 0, 0);
-  uint32_t loop = emit(OP_SUB, 5, 3, 6, 0);        /* while (x != 1) */
+  uint32_t loop = emit(OP_SUB, 5, 3, 6, 0); /* while (x != 1) */
   uint32_t j_done = emit(OP_JZ, 5, 0, 0, 0);
   emit(OP_AND, 5, 3, 6, 0);
   uint32_t j_even = emit(OP_JZ, 5, 0, 0, 0);
-  emit(OP_ADD, 5, 3, 3, 0);                        /* x = 3x + 1 */
+  emit(OP_ADD, 5, 3, 3, 0); /* x = 3x + 1 */
   emit(OP_ADD, 3, 5, 3, 0);
   emit(OP_ADDI, 3, 3, 0, 1);
   uint32_t j_next = emit(OP_JMP, 0, 0, 0, 0);
-  uint32_t even = emit(OP_SHRI, 3, 3, 0, 1);       /* x >>= 1 */
+  uint32_t even = emit(OP_SHRI, 3, 3, 0, 1); /* x >>= 1 */
   patch(j_even, even);
   uint32_t next = emit(OP_ADDI, 4, 4, 0, 1);
   patch(j_next, next);
   emit(OP_JMP, 0, 0, 0, (int32_t)loop);
   uint32_t done = emit(OP_ADD, 2, 2, 4, 0);
   patch(j_done, done);
-  emit(OP_LD, 5, 4, 0, 0);                         /* hist[steps] += i */
+  emit(OP_LD, 5, 4, 0, 0); /* hist[steps] += i */
   emit(OP_ADD, 5, 5, 1, 0);
   emit(OP_ST, 5, 4, 0, 0);
   uint32_t j_call = emit(OP_CALL, 0, 0, 0, 0);
   emit(OP_ADDI, 1, 1, 0, 1);
   emit(OP_JLTU, 1, 7, 0, (int32_t)outer);
-  emit(OP_LI, 10, 0, 0, 0);                        /* reduce histogram */
+  emit(OP_LI, 10, 0, 0, 0); /* reduce histogram */
   emit(OP_LI, 11, 0, 0, MEM_WORDS);
   emit(OP_LI, 12, 0, 0, 0);
   uint32_t red = emit(OP_LD, 5, 10, 0, 0);
   emit(OP_XOR, 12, 12, 5, 0);
   emit(OP_SHL, 5, 12, 6, 0);
   emit(OP_SHRI, 12, 12, 0, 63);
-  emit(OP_OR, 12, 12, 5, 0);                       /* rotate left by 1 */
+  emit(OP_OR, 12, 12, 5, 0); /* rotate left by 1 */
   emit(OP_ADDI, 10, 10, 0, 1);
   emit(OP_JLTU, 10, 11, 0, (int32_t)red);
   emit(OP_HALT, 0, 0, 0, 0);
-  uint32_t fn = emit(OP_XOR, 8, 8, 4, 0);          /* hash = (hash ^ steps) * prime */
+  uint32_t fn = emit(OP_XOR, 8, 8, 4, 0); /* hash = (hash ^ steps) * prime */
   emit(OP_MUL, 8, 8, 9, 0);
   emit(OP_NOP, 0, 0, 0, 0);
   emit(OP_RET, 0, 0, 0, 0);

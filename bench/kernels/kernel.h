@@ -30,18 +30,18 @@
  * 4-byte aligned.  LLVM does not turn the loops below back into calls to
  * themselves (loop-idiom recognition is disabled inside functions with
  * these names). */
-void *memcpy(void *restrict dst, const void *restrict src, size_t len) {
-  unsigned char *d = dst;
-  const unsigned char *s = src;
+void* memcpy(void* restrict dst, const void* restrict src, size_t len) {
+  unsigned char* d = dst;
+  const unsigned char* s = src;
   if ((((uintptr_t)d | (uintptr_t)s) & 3) == 0) {
-    for (; len >= 4; len -= 4, d += 4, s += 4) *(uint32_t *)d = *(const uint32_t *)s;
+    for (; len >= 4; len -= 4, d += 4, s += 4) *(uint32_t*)d = *(const uint32_t*)s;
   }
   while (len--) *d++ = *s++;
   return dst;
 }
-void *memmove(void *dst, const void *src, size_t len) {
-  unsigned char *d = dst;
-  const unsigned char *s = src;
+void* memmove(void* dst, const void* src, size_t len) {
+  unsigned char* d = dst;
+  const unsigned char* s = src;
   if (d < s) {
     while (len--) *d++ = *s++;
   } else {
@@ -49,11 +49,11 @@ void *memmove(void *dst, const void *src, size_t len) {
   }
   return dst;
 }
-void *memset(void *dst, int c, size_t len) {
-  unsigned char *d = dst;
+void* memset(void* dst, int c, size_t len) {
+  unsigned char* d = dst;
   if (((uintptr_t)d & 3) == 0) {
     uint32_t w = (uint32_t)(unsigned char)c * 0x01010101u;
-    for (; len >= 4; len -= 4, d += 4) *(uint32_t *)d = w;
+    for (; len >= 4; len -= 4, d += 4) *(uint32_t*)d = w;
   }
   while (len--) *d++ = (unsigned char)c;
   return dst;
@@ -67,7 +67,10 @@ void *memset(void *dst, int c, size_t len) {
 /* Bit pattern of a double: the exact, engine-independent way to fold a
  * floating-point result into an integer checksum. */
 static inline uint64_t f64_bits(double d) {
-  union { double d; uint64_t u; } v;
+  union {
+    double d;
+    uint64_t u;
+  } v;
   v.d = d;
   return v.u;
 }
@@ -84,7 +87,7 @@ static inline uint64_t mix64(uint64_t h, uint64_t v) {
 }
 
 /* Fixed-seed 32-bit LCG (Numerical Recipes constants) for input data. */
-static inline uint32_t lcg_next(uint32_t *state) {
+static inline uint32_t lcg_next(uint32_t* state) {
   *state = *state * 1664525u + 1013904223u;
   return *state;
 }

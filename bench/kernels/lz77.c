@@ -25,25 +25,27 @@ static uint8_t decomp[IN_SIZE];
 static int32_t head[HASH_SIZE];
 static int32_t prev_pos[WINDOW];
 
-static const char *const vocab[32] = {
-    "the ",      "quick ",   "brown ",  "fox ",     "jumps ",     "over ",   "lazy ",
-    "dog ",      "wasm ",    "module ", "function ", "memory ",   "table ",  "export ",
-    "import ",   "local ",   "global ", "call ",    "indirect ",  "branch ", "loop ",
-    "block ",    "return ",  "i32 ",    "i64 ",     "f64 ",       "load ",   "store ",
-    "compile ",  "runtime ", ", ",      ".\n"};
+static const char* const vocab[32] = {
+    "the ",    "quick ",  "brown ",    "fox ",    "jumps ",   "over ",    "lazy ",   "dog ",
+    "wasm ",   "module ", "function ", "memory ", "table ",   "export ",  "import ", "local ",
+    "global ", "call ",   "indirect ", "branch ", "loop ",    "block ",   "return ", "i32 ",
+    "i64 ",    "f64 ",    "load ",     "store ",  "compile ", "runtime ", ", ",      ".\n"};
 
 static void gen_input(uint32_t seed) {
   uint32_t pos = 0;
   while (pos < IN_SIZE) {
     uint32_t r = lcg_next(&seed);
     if ((r >> 28) < 12) { /* word */
-      const char *w = vocab[(r >> 16) & 31];
+      const char* w = vocab[(r >> 16) & 31];
       while (*w && pos < IN_SIZE) input[pos++] = (uint8_t)*w++;
     } else if ((r >> 28) < 15) { /* number */
       uint32_t v = (r >> 8) & 0xffff;
       char tmp[8];
       int len = 0;
-      do { tmp[len++] = (char)('0' + v % 10); v /= 10; } while (v);
+      do {
+        tmp[len++] = (char)('0' + v % 10);
+        v /= 10;
+      } while (v);
       while (len && pos < IN_SIZE) input[pos++] = (uint8_t)tmp[--len];
       if (pos < IN_SIZE) input[pos++] = ' ';
     } else { /* noise */
@@ -52,28 +54,31 @@ static void gen_input(uint32_t seed) {
   }
 }
 
-static inline uint32_t load32(const uint8_t *p) {
+static inline uint32_t load32(const uint8_t* p) {
   return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
-static inline uint32_t hash4(const uint8_t *p) {
+static inline uint32_t hash4(const uint8_t* p) {
   return (load32(p) * 2654435761u) >> (32 - HASH_BITS);
 }
 
-static inline uint8_t *put_len(uint8_t *op, uint32_t len) {
-  while (len >= 255) { *op++ = 255; len -= 255; }
+static inline uint8_t* put_len(uint8_t* op, uint32_t len) {
+  while (len >= 255) {
+    *op++ = 255;
+    len -= 255;
+  }
   *op++ = (uint8_t)len;
   return op;
 }
 
-static inline void insert_pos(const uint8_t *src, uint32_t p) {
+static inline void insert_pos(const uint8_t* src, uint32_t p) {
   uint32_t h = hash4(src + p);
   prev_pos[p & (WINDOW - 1)] = head[h];
   head[h] = (int32_t)p;
 }
 
 /* Longest match for position p; returns length, stores offset. */
-static inline uint32_t find_match(const uint8_t *src, uint32_t p, uint32_t len, uint32_t *off) {
+static inline uint32_t find_match(const uint8_t* src, uint32_t p, uint32_t len, uint32_t* off) {
   uint32_t best = 0;
   int32_t cand = head[hash4(src + p)];
   uint32_t limit = len - p;
@@ -96,10 +101,10 @@ static inline uint32_t find_match(const uint8_t *src, uint32_t p, uint32_t len, 
   return best;
 }
 
-NOINLINE static uint32_t compress(const uint8_t *src, uint32_t len, uint8_t *dst) {
+NOINLINE static uint32_t compress(const uint8_t* src, uint32_t len, uint8_t* dst) {
   for (uint32_t i = 0; i < HASH_SIZE; i++) head[i] = -1;
   for (uint32_t i = 0; i < WINDOW; i++) prev_pos[i] = -1;
-  uint8_t *op = dst;
+  uint8_t* op = dst;
   uint32_t anchor = 0, p = 0;
   uint32_t last_match_start = len > 12 ? len - 12 : 0; /* leave a literal tail */
   while (p < last_match_start) {
@@ -120,7 +125,7 @@ NOINLINE static uint32_t compress(const uint8_t *src, uint32_t len, uint8_t *dst
       off = off2;
     }
     uint32_t lit = p - anchor;
-    uint8_t *token = op++;
+    uint8_t* token = op++;
     uint32_t ml_code = ml - MIN_MATCH;
     *token = (uint8_t)(((lit < 15 ? lit : 15) << 4) | (ml_code < 15 ? ml_code : 15));
     if (lit >= 15) op = put_len(op, lit - 15);
@@ -141,7 +146,7 @@ NOINLINE static uint32_t compress(const uint8_t *src, uint32_t len, uint8_t *dst
   return (uint32_t)(op - dst);
 }
 
-NOINLINE static uint32_t decompress(const uint8_t *src, uint32_t clen, uint8_t *dst, uint32_t cap) {
+NOINLINE static uint32_t decompress(const uint8_t* src, uint32_t clen, uint8_t* dst, uint32_t cap) {
   const uint8_t *ip = src, *iend = src + clen;
   uint8_t *op = dst, *oend = dst + cap;
   for (;;) {
@@ -149,7 +154,10 @@ NOINLINE static uint32_t decompress(const uint8_t *src, uint32_t clen, uint8_t *
     uint32_t lit = token >> 4;
     if (lit == 15) {
       uint32_t b;
-      do { b = *ip++; lit += b; } while (b == 255);
+      do {
+        b = *ip++;
+        lit += b;
+      } while (b == 255);
     }
     if (lit > (uint32_t)(oend - op) || lit > (uint32_t)(iend - ip)) return 0xffffffffu;
     for (uint32_t i = 0; i < lit; i++) *op++ = *ip++;
@@ -159,10 +167,13 @@ NOINLINE static uint32_t decompress(const uint8_t *src, uint32_t clen, uint8_t *
     uint32_t ml = (token & 15) + MIN_MATCH;
     if ((token & 15) == 15) {
       uint32_t b;
-      do { b = *ip++; ml += b; } while (b == 255);
+      do {
+        b = *ip++;
+        ml += b;
+      } while (b == 255);
     }
     if (off == 0 || off > (uint32_t)(op - dst) || ml > (uint32_t)(oend - op)) return 0xffffffffu;
-    const uint8_t *m = op - off;
+    const uint8_t* m = op - off;
     for (uint32_t i = 0; i < ml; i++) *op++ = m[i]; /* may overlap: byte copy */
   }
   return (uint32_t)(op - dst);

@@ -25,17 +25,17 @@ static double now_ms(void) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
+static int cmp_double(const void* a, const void* b) {
+  double x = *(const double*)a, y = *(const double*)b;
   return (x > y) - (x < y);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: %s N REPS\n", argv[0]);
     return 2;
   }
-  char *end;
+  char* end;
   long n = strtol(argv[1], &end, 10);
   if (*end || n < 0 || n > INT32_MAX) {
     fprintf(stderr, "bad N: %s\n", argv[1]);
@@ -47,12 +47,12 @@ int main(int argc, char **argv) {
     return 2;
   }
   /* Kernel name = basename of argv[0] without extension. */
-  const char *name = strrchr(argv[0], '/');
+  const char* name = strrchr(argv[0], '/');
   name = name ? name + 1 : argv[0];
   size_t name_len = strcspn(name, ".");
 
   uint64_t expect = run((int32_t)n); /* warm-up */
-  double *times = malloc(sizeof(double) * (size_t)reps);
+  double* times = malloc(sizeof(double) * (size_t)reps);
   if (!times) return 1;
   for (long i = 0; i < reps; i++) {
     double t0 = now_ms();
@@ -64,15 +64,15 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
-  double *sorted = malloc(sizeof(double) * (size_t)reps);
+  double* sorted = malloc(sizeof(double) * (size_t)reps);
   if (!sorted) return 1;
   memcpy(sorted, times, sizeof(double) * (size_t)reps);
   qsort(sorted, (size_t)reps, sizeof(double), cmp_double);
-  double median = (reps & 1) ? sorted[reps / 2]
-                             : (sorted[reps / 2 - 1] + sorted[reps / 2]) / 2.0;
-  printf("{\"engine\":\"native\",\"kernel\":\"%.*s\",\"n\":%ld,\"reps\":%ld,"
-         "\"checksum\":\"%" PRIu64 "\",\"median_ms\":%.3f,\"times_ms\":[",
-         (int)name_len, name, n, reps, expect, median);
+  double median = (reps & 1) ? sorted[reps / 2] : (sorted[reps / 2 - 1] + sorted[reps / 2]) / 2.0;
+  printf(
+      "{\"engine\":\"native\",\"kernel\":\"%.*s\",\"n\":%ld,\"reps\":%ld,"
+      "\"checksum\":\"%" PRIu64 "\",\"median_ms\":%.3f,\"times_ms\":[",
+      (int)name_len, name, n, reps, expect, median);
   for (long i = 0; i < reps; i++) printf("%s%.3f", i ? "," : "", times[i]);
   printf("]}\n");
   free(times);

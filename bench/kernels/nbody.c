@@ -37,7 +37,7 @@ static const body_t initial[NBODIES] = {
      2.68067772490389322e-03 * DAYS_PER_YEAR, 1.62824170038242295e-03 * DAYS_PER_YEAR,
      -9.51592254519715870e-05 * DAYS_PER_YEAR, 5.15138902046611451e-05 * SOLAR_MASS}};
 
-static void offset_momentum(body_t *b) {
+static void offset_momentum(body_t* b) {
   double px = 0, py = 0, pz = 0;
   for (int i = 0; i < NBODIES; i++) {
     px += b[i].vx * b[i].mass;
@@ -49,7 +49,7 @@ static void offset_momentum(body_t *b) {
   b[0].vz = -pz / SOLAR_MASS;
 }
 
-static double energy(const body_t *b) {
+static double energy(const body_t* b) {
   double e = 0.0;
   for (int i = 0; i < NBODIES; i++) {
     e += 0.5 * b[i].mass * (b[i].vx * b[i].vx + b[i].vy * b[i].vy + b[i].vz * b[i].vz);
@@ -61,7 +61,7 @@ static double energy(const body_t *b) {
   return e;
 }
 
-NOINLINE static void advance(body_t *b, double dt) {
+NOINLINE static void advance(body_t* b, double dt) {
   for (int i = 0; i < NBODIES; i++) {
     for (int j = i + 1; j < NBODIES; j++) {
       double dx = b[i].x - b[j].x, dy = b[i].y - b[j].y, dz = b[i].z - b[j].z;

@@ -14,7 +14,7 @@ static inline double eval_A(int32_t i, int32_t j) {
   return 1.0 / (double)((i + j) * (i + j + 1) / 2 + i + 1);
 }
 
-NOINLINE static void mul_Av(const double *x, double *y) {
+NOINLINE static void mul_Av(const double* x, double* y) {
   for (int32_t i = 0; i < N; i++) {
     double s = 0.0;
     for (int32_t j = 0; j < N; j++) s += eval_A(i, j) * x[j];
@@ -22,7 +22,7 @@ NOINLINE static void mul_Av(const double *x, double *y) {
   }
 }
 
-NOINLINE static void mul_Atv(const double *x, double *y) {
+NOINLINE static void mul_Atv(const double* x, double* y) {
   for (int32_t i = 0; i < N; i++) {
     double s = 0.0;
     for (int32_t j = 0; j < N; j++) s += eval_A(j, i) * x[j];
@@ -30,7 +30,7 @@ NOINLINE static void mul_Atv(const double *x, double *y) {
   }
 }
 
-static void mul_AtAv(const double *x, double *y) {
+static void mul_AtAv(const double* x, double* y) {
   mul_Av(x, tmp);
   mul_Atv(tmp, y);
 }

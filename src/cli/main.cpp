@@ -29,9 +29,9 @@ int cmdValidate(const std::string& path) {
     std::fprintf(stderr, "wisp validate: cannot read %s\n", path.c_str());
     return 2;
   }
-  auto m = wisp::validator::decodeAndValidate(std::move(bytes));
-  if (!m) {
-    std::fprintf(stderr, "%s: invalid module: %s\n", path.c_str(), m.error().message.c_str());
+  auto r = wisp::validator::validateBytes(bytes);
+  if (!r) {
+    std::fprintf(stderr, "%s: invalid module: %s\n", path.c_str(), r.error().message.c_str());
     return 1;
   }
   return 0;

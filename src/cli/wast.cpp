@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -167,12 +167,17 @@ bool parseV128(const json& v, uint64_t& lo, uint64_t& hi) {
 runtime::Value parseValue(const json& v, bool& ok) {
   ok = true;
   const ValType t = parseType(v.value("type", ""));
-  const std::string text = v.contains("value") && v["value"].is_string() ? v["value"].get<std::string>() : "";
+  const std::string text =
+      v.contains("value") && v["value"].is_string() ? v["value"].get<std::string>() : "";
   switch (t) {
-    case ValType::I32: return runtime::Value::i32(static_cast<uint32_t>(parseBits(text)));
-    case ValType::I64: return runtime::Value::i64(parseBits(text));
-    case ValType::F32: return runtime::Value::f32Bits(static_cast<uint32_t>(parseBits(text)));
-    case ValType::F64: return runtime::Value::f64Bits(parseBits(text));
+    case ValType::I32:
+      return runtime::Value::i32(static_cast<uint32_t>(parseBits(text)));
+    case ValType::I64:
+      return runtime::Value::i64(parseBits(text));
+    case ValType::F32:
+      return runtime::Value::f32Bits(static_cast<uint32_t>(parseBits(text)));
+    case ValType::F64:
+      return runtime::Value::f64Bits(parseBits(text));
     case ValType::V128: {
       uint64_t lo = 0, hi = 0;
       ok = parseV128(v, lo, hi);
@@ -181,7 +186,8 @@ runtime::Value parseValue(const json& v, bool& ok) {
     case ValType::FuncRef:
     case ValType::ExternRef:
       if (text == "null") return runtime::Value::ref(t, 0);
-      if (t == ValType::ExternRef && !text.empty()) return runtime::Value::ref(t, parseBits(text) + 1);
+      if (t == ValType::ExternRef && !text.empty())
+        return runtime::Value::ref(t, parseBits(text) + 1);
       ok = false;
       return runtime::Value::ref(t, 0);
     default:
@@ -204,7 +210,10 @@ bool matches(const json& e, const runtime::Value& got) {
   if (t == ValType::V128) {
     const std::string lane = e.value("lane_type", "");
     const auto& lanes = e["value"];
-    const size_t width = lane == "i8" ? 1 : lane == "i16" ? 2 : (lane == "i32" || lane == "f32") ? 4 : 8;
+    const size_t width = lane == "i8"                       ? 1
+                         : lane == "i16"                    ? 2
+                         : (lane == "i32" || lane == "f32") ? 4
+                                                            : 8;
     uint8_t bytes[16];
     std::memcpy(bytes, &got.lo, 8);
     std::memcpy(bytes + 8, &got.hi, 8);
@@ -240,7 +249,7 @@ bool matches(const json& e, const runtime::Value& got) {
   }
   const uint64_t want = parseBits(text);
   return t == ValType::I32 || t == ValType::F32 ? got.asI32() == static_cast<uint32_t>(want)
-                                                 : got.lo == want;
+                                                : got.lo == want;
 }
 
 std::string describe(const std::vector<runtime::Value>& values) {
@@ -252,10 +261,17 @@ std::string describe(const std::vector<runtime::Value>& values) {
   return s + "]";
 }
 
+// Why commands on a module the JIT cannot compile yet are skipped (the compile error
+// itself names the function and instruction).
+constexpr const char* kUnsupportedReason =
+    "module uses SIMD (v128), which the JIT does not compile yet";
+
 class ScriptRunner {
  public:
   ScriptRunner(const WastOptions& options, ExpectedFailures* expected)
-      : options_(options), expected_(expected), engine_(runtime::EngineConfig{options.features, 0}) {}
+      : options_(options),
+        expected_(expected),
+        engine_(runtime::EngineConfig{options.features, 0}) {}
 
   /// Runs one converted script; returns its counts.
   Counts run(const fs::path& jsonPath, const std::string& displayName) {
@@ -390,7 +406,7 @@ class ScriptRunner {
       return Outcome::Failed;
     }
     if (!t->unsupported.empty()) {
-      why = "module not compiled: " + t->unsupported;
+      why = kUnsupportedReason;
       return Outcome::Skipped;
     }
     const std::string field = action.value("field", "");
@@ -435,7 +451,7 @@ class ScriptRunner {
       current_ = loaded;
       if (!inst) {
         if (!loaded.unsupported.empty()) {
-          why = "module uses features the JIT does not support yet (SIMD)";
+          why = kUnsupportedReason;
           if (cmd.contains("name")) named_[cmd["name"].get<std::string>()] = current_;
           return Outcome::Skipped;
         }
@@ -449,7 +465,7 @@ class ScriptRunner {
     if (type == "register") {
       const Loaded* t = cmd.contains("name") ? target(json{{"module", cmd["name"]}}) : &current_;
       if (t && !t->unsupported.empty()) {
-        why = "module not compiled: uses features the JIT does not support yet (SIMD)";
+        why = kUnsupportedReason;
         return Outcome::Skipped;
       }
       if (!t || !t->instance) {
@@ -481,7 +497,7 @@ class ScriptRunner {
       std::string unsupported;
       auto inst = instantiate(cmd, unsupported);
       if (!unsupported.empty()) {
-        why = "module uses features the JIT does not support yet (SIMD)";
+        why = kUnsupportedReason;
         return Outcome::Skipped;
       }
       const ErrorCode want = type == "assert_unlinkable" ? ErrorCode::Link : ErrorCode::Runtime;
@@ -514,7 +530,8 @@ class ScriptRunner {
         }
         const auto& expected = cmd["expected"];
         bool ok = expected.size() == result.values.size();
-        for (size_t i = 0; ok && i < expected.size(); i++) ok = matches(expected[i], result.values[i]);
+        for (size_t i = 0; ok && i < expected.size(); i++)
+          ok = matches(expected[i], result.values[i]);
         if (!ok) {
           why = "got " + describe(result.values) + ", expected " + expected.dump();
           return Outcome::Failed;

@@ -38,19 +38,23 @@ enum SectionId : uint8_t {
 };
 
 const char* sectionName(uint8_t id) {
-  static const char* const names[] = {"custom",  "type",   "import", "function", "table",
-                                      "memory",  "global", "export", "start",    "element",
-                                      "code",    "data",   "datacount"};
+  static const char* const names[] = {"custom", "type",   "import",   "function", "table",
+                                      "memory", "global", "export",   "start",    "element",
+                                      "code",   "data",   "datacount"};
   return id <= 12 ? names[id] : "unknown";
 }
 
 // Position in the required section order (5.5.2); datacount sits between element and code.
 int sectionRank(uint8_t id) {
   switch (id) {
-    case kDataCount: return 10;
-    case kCode: return 11;
-    case kData: return 12;
-    default: return id;
+    case kDataCount:
+      return 10;
+    case kCode:
+      return 11;
+    case kData:
+      return 12;
+    default:
+      return id;
   }
 }
 
@@ -87,7 +91,8 @@ class ModuleDecoder {
       if (id != kCustom) {
         int rank = sectionRank(id);
         if (rank <= lastRank) {
-          return fail(r, sectionStart, "unexpected content after last section (section out of order or duplicated)");
+          return fail(r, sectionStart,
+                      "unexpected content after last section (section out of order or duplicated)");
         }
         lastRank = rank;
       }
@@ -131,19 +136,32 @@ class ModuleDecoder {
 
   Result<void> decodeSection(uint8_t id, Reader& r) {
     switch (id) {
-      case kCustom: return decodeCustom(r);
-      case kType: return decodeTypes(r);
-      case kImport: return decodeImports(r);
-      case kFunction: return decodeFunctions(r);
-      case kTable: return decodeTables(r);
-      case kMemory: return decodeMemories(r);
-      case kGlobal: return decodeGlobals(r);
-      case kExport: return decodeExports(r);
-      case kStart: return decodeStart(r);
-      case kElement: return decodeElements(r);
-      case kCode: return decodeCode(r);
-      case kData: return decodeData(r);
-      case kDataCount: return decodeDataCount(r);
+      case kCustom:
+        return decodeCustom(r);
+      case kType:
+        return decodeTypes(r);
+      case kImport:
+        return decodeImports(r);
+      case kFunction:
+        return decodeFunctions(r);
+      case kTable:
+        return decodeTables(r);
+      case kMemory:
+        return decodeMemories(r);
+      case kGlobal:
+        return decodeGlobals(r);
+      case kExport:
+        return decodeExports(r);
+      case kStart:
+        return decodeStart(r);
+      case kElement:
+        return decodeElements(r);
+      case kCode:
+        return decodeCode(r);
+      case kData:
+        return decodeData(r);
+      case kDataCount:
+        return decodeDataCount(r);
     }
     return success();
   }
@@ -308,8 +326,12 @@ class ModuleDecoder {
           e.high = hi;
           break;
         }
-        case 0x6A: case 0x6B: case 0x6C:  // i32.add/sub/mul
-        case 0x7C: case 0x7D: case 0x7E:  // i64.add/sub/mul
+        case 0x6A:
+        case 0x6B:
+        case 0x6C:  // i32.add/sub/mul
+        case 0x7C:
+        case 0x7D:
+        case 0x7E:  // i64.add/sub/mul
           if (!features_.extendedConst) return fail(r, at, "constant expression required");
           break;
         default:
@@ -669,7 +691,16 @@ class ModuleDecoder {
 
 Result<Module> decodeModule(std::vector<uint8_t> bytes, const Features& features) {
   Module m;
-  m.bytes = std::move(bytes);
+  m.ownedBytes = std::move(bytes);
+  m.bytes = m.ownedBytes;
+  ModuleDecoder decoder(m, features);
+  WISP_TRY(decoder.decode());
+  return m;
+}
+
+Result<Module> decodeModuleView(std::span<const uint8_t> bytes, const Features& features) {
+  Module m;
+  m.bytes = bytes;
   ModuleDecoder decoder(m, features);
   WISP_TRY(decoder.decode());
   return m;

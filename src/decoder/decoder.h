@@ -17,10 +17,13 @@ namespace wisp::decoder {
 Result<Module> decodeModule(std::vector<uint8_t> bytes, const Features& features = {});
 
 /// Copying convenience overload.
-inline Result<Module> decodeModule(std::span<const uint8_t> bytes,
-                                   const Features& features = {}) {
+inline Result<Module> decodeModule(std::span<const uint8_t> bytes, const Features& features = {}) {
   return decodeModule(std::vector<uint8_t>(bytes.begin(), bytes.end()), features);
 }
+
+/// Decodes without copying: the module refers to `bytes`, which must outlive it (for
+/// validation, where nothing keeps the module).
+Result<Module> decodeModuleView(std::span<const uint8_t> bytes, const Features& features = {});
 
 /// Formats "offset 0x1a2b: <context>: <message>" the way every decode/validate error reads.
 Error makeError(uint32_t offset, const std::string& context, const std::string& message);

@@ -29,7 +29,7 @@ constexpr uint32_t kMaxFunctionLocals = 50000;  // params + declared locals
 constexpr uint32_t kMaxFunctionParams = 1000;
 constexpr uint32_t kMaxFunctionResults = 1000;
 constexpr uint32_t kMaxBrTableSize = 65520;
-constexpr uint32_t kMaxSelectTypes = 1;  // 2.0: select t* takes exactly one type
+constexpr uint32_t kMaxSelectTypes = 1;    // 2.0: select t* takes exactly one type
 constexpr uint32_t kMaxNameSize = 100000;  // import/export/custom section names
 
 }  // namespace wisp::decoder::limits

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -88,9 +89,17 @@ struct CustomSection {
   uint32_t size = 0;
 };
 
-/// A decoded module. Owns its bytes; function bodies and data refer into them.
+/// A decoded module. Function bodies and data segments refer into `bytes`, which the
+/// module owns (ownedBytes) or, for validation only, borrows from the caller.
 struct Module {
-  std::vector<uint8_t> bytes;
+  Module() = default;
+  Module(Module&&) = default;  // the byte view stays valid: vector moves keep their buffer
+  Module& operator=(Module&&) = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  std::span<const uint8_t> bytes;
+  std::vector<uint8_t> ownedBytes;
 
   std::vector<FuncType> types;
   std::vector<Import> imports;

@@ -54,7 +54,9 @@ static bool readLeb(Reader& r, const uint8_t*& p, const uint8_t* end, T& out) {
   return false;  // unreachable: the last byte either ends or fails
 }
 
-bool Reader::readU32Slow(uint32_t& out) { return readLeb<uint32_t, 32, false>(*this, p_, end_, out); }
+bool Reader::readU32Slow(uint32_t& out) {
+  return readLeb<uint32_t, 32, false>(*this, p_, end_, out);
+}
 bool Reader::readS32Slow(int32_t& out) { return readLeb<int32_t, 32, true>(*this, p_, end_, out); }
 bool Reader::readU64(uint64_t& out) { return readLeb<uint64_t, 64, false>(*this, p_, end_, out); }
 bool Reader::readS64(int64_t& out) { return readLeb<int64_t, 64, true>(*this, p_, end_, out); }

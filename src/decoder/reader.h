@@ -39,18 +39,30 @@ class Reader {
     return true;
   }
 
-  bool readU32(uint32_t& out) {
+  __attribute__((always_inline)) bool readU32(uint32_t& out) {
     if (p_ < end_ && *p_ < 0x80) {
       out = *p_++;
+      return true;
+    }
+    // Two-byte encodings (values below 2^14) are the next most common.
+    if (end_ - p_ >= 2 && p_[1] < 0x80) {
+      out = (p_[0] & 0x7Fu) | (static_cast<uint32_t>(p_[1]) << 7);
+      p_ += 2;
       return true;
     }
     return readU32Slow(out);
   }
 
-  bool readS32(int32_t& out) {
+  __attribute__((always_inline)) bool readS32(int32_t& out) {
     if (p_ < end_ && *p_ < 0x80) {
       out = static_cast<int32_t>(static_cast<uint32_t>(*p_) << 25) >> 25;
       p_++;
+      return true;
+    }
+    if (end_ - p_ >= 2 && p_[1] < 0x80) {
+      const uint32_t v = (p_[0] & 0x7Fu) | (static_cast<uint32_t>(p_[1]) << 7);
+      out = static_cast<int32_t>(v << 18) >> 18;
+      p_ += 2;
       return true;
     }
     return readS32Slow(out);

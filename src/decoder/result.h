@@ -88,8 +88,8 @@ inline Result<void> success() { return {}; }
 }  // namespace wisp
 
 /// Propagates the error of a Result-returning expression.
-#define WISP_TRY(expr)                                  \
-  do {                                                  \
-    auto wisp_try_result_ = (expr);                     \
+#define WISP_TRY(expr)                                          \
+  do {                                                          \
+    auto wisp_try_result_ = (expr);                             \
     if (!wisp_try_result_) return wisp_try_result_.takeError(); \
   } while (0)

@@ -30,7 +30,8 @@ Result<CodeMemory> CodeMemory::allocate(size_t size) {
   const size_t mapped = ((size ? size : 1) + page - 1) & ~(page - 1);
   void* p = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) {
-    return Error{std::string("cannot map code memory: ") + strerror(errno), ErrorCode::ResourceLimit};
+    return Error{std::string("cannot map code memory: ") + strerror(errno),
+                 ErrorCode::ResourceLimit};
   }
   CodeMemory m;
   m.base_ = static_cast<uint8_t*>(p);

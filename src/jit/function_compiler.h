@@ -297,7 +297,9 @@ class FunctionCompiler {
     finishCall(type, sig);
   }
 
-  void onReturnCall(uint32_t, const FuncType&) { fail("tail calls are not supported by the JIT yet"); }
+  void onReturnCall(uint32_t, const FuncType&) {
+    fail("tail calls are not supported by the JIT yet");
+  }
   void onReturnCallIndirect(uint32_t, uint32_t, const FuncType&) {
     fail("tail calls are not supported by the JIT yet");
   }
@@ -567,11 +569,16 @@ class FunctionCompiler {
   void unsupportedSimd() { fail("SIMD (v128) instructions are not supported by the JIT yet"); }
   static ValType loadResultType(Op op) {
     switch (opInfo(op).sig) {
-      case Sig::L_I: return ValType::I64;
-      case Sig::F_I: return ValType::F32;
-      case Sig::D_I: return ValType::F64;
-      case Sig::V_I: return ValType::V128;
-      default: return ValType::I32;
+      case Sig::L_I:
+        return ValType::I64;
+      case Sig::F_I:
+        return ValType::F32;
+      case Sig::D_I:
+        return ValType::F64;
+      case Sig::V_I:
+        return ValType::V128;
+      default:
+        return ValType::I32;
     }
   }
   void touch(uint32_t local) { lastUse_[local] = ++useClock_; }
@@ -587,8 +594,7 @@ class FunctionCompiler {
     if (slot < 0 && depth > spillBytes_) spillBytes_ = depth;
   }
   int32_t nextSlot(ValType t) {
-    const int32_t base =
-        st_.slots.size() > st_.numLocals ? st_.slots.back().slot : localsEnd_;
+    const int32_t base = st_.slots.size() > st_.numLocals ? st_.slots.back().slot : localsEnd_;
     const int32_t slot = base - static_cast<int32_t>(stackSlotSize(t));
     noteSlot(slot);
     return slot;
@@ -637,10 +643,18 @@ class FunctionCompiler {
   }
   void materializeInto(Reg r, const VarState& v) {
     switch (v.loc) {
-      case VarState::Register: masm_.move(r, v.reg, v.type); break;
-      case VarState::Const: masm_.loadConst(r, v.type, v.constant); break;
-      case VarState::Stack: masm_.load(r, v.slot, v.type); break;
-      case VarState::Flags: masm_.setCond(flagsCond_, r); break;
+      case VarState::Register:
+        masm_.move(r, v.reg, v.type);
+        break;
+      case VarState::Const:
+        masm_.loadConst(r, v.type, v.constant);
+        break;
+      case VarState::Stack:
+        masm_.load(r, v.slot, v.type);
+        break;
+      case VarState::Flags:
+        masm_.setCond(flagsCond_, r);
+        break;
     }
   }
   Reg popReg(RegSet pinned) { return toReg(popVar(), pinned); }
@@ -674,8 +688,12 @@ class FunctionCompiler {
 
   void assignLocal(uint32_t i, const VarState& v) {
     switch (v.loc) {
-      case VarState::Const: st_.setConst(st_.slots[i], v.constant); return;
-      case VarState::Register: st_.setRegister(st_.slots[i], v.reg); return;
+      case VarState::Const:
+        st_.setConst(st_.slots[i], v.constant);
+        return;
+      case VarState::Register:
+        st_.setRegister(st_.slots[i], v.reg);
+        return;
       default: {
         // From a stack slot or the flags: into a register the local then owns.
         Reg r = allocReg(regClassOf(v.type), RegSet());
@@ -754,8 +772,9 @@ class FunctionCompiler {
       const ValType t = m.src.type;
       switch (m.src.loc) {
         case VarState::Register:
-          m.kind == Move::ToSlot ? masm_.store(m.offset, m.src.reg, t)
-                                 : masm_.storeOutgoing(static_cast<uint32_t>(m.offset), m.src.reg, t);
+          m.kind == Move::ToSlot
+              ? masm_.store(m.offset, m.src.reg, t)
+              : masm_.storeOutgoing(static_cast<uint32_t>(m.offset), m.src.reg, t);
           break;
         case VarState::Const:
           m.kind == Move::ToSlot
@@ -1065,8 +1084,8 @@ class FunctionCompiler {
 template <typename Masm>
 void FunctionCompiler<Masm>::intBinop(IntBinop op, ValType t) {
   const bool is64 = t == ValType::I64;
-  const bool commutative = op == IntBinop::Add || op == IntBinop::Mul ||
-                           op == IntBinop::And || op == IntBinop::Or || op == IntBinop::Xor;
+  const bool commutative = op == IntBinop::Add || op == IntBinop::Mul || op == IntBinop::And ||
+                           op == IntBinop::Or || op == IntBinop::Xor;
   VarState rhs = popVar();
   VarState lhs = popVar();
   if (commutative && fitsImm32(lhs) && !rhs.isConst()) std::swap(lhs, rhs);
@@ -1112,8 +1131,8 @@ void FunctionCompiler<Masm>::shift(IntBinop op, ValType t) {
     masm_.move(moved, l, t);
     l = moved;
   }
-  Reg dst = (st_.isFree(l) && !clobbers.has(l)) ? l
-                                                : allocReg(RegClass::GP, clobbers | RegSet::of(r, l));
+  Reg dst =
+      (st_.isFree(l) && !clobbers.has(l)) ? l : allocReg(RegClass::GP, clobbers | RegSet::of(r, l));
   masm_.intBinop(op, is64, dst, l, r);
   pushReg(t, dst);
 }
@@ -1173,15 +1192,19 @@ void FunctionCompiler<Masm>::intUnop(Op op, ValType t) {
   const bool is64 = t == ValType::I64;
   VarState v = popVar();
   Reg src = toReg(v, RegSet());
-  const ValType resultType = (op == Op::I32WrapI64) ? ValType::I32
+  const ValType resultType = (op == Op::I32WrapI64)                                 ? ValType::I32
                              : (op == Op::I64ExtendI32S || op == Op::I64ExtendI32U) ? ValType::I64
                                                                                     : t;
   Reg dst = st_.isFree(src) ? src : allocReg(RegClass::GP, RegSet::of(src));
   switch (op) {
     case Op::I32Clz:
-    case Op::I64Clz: masm_.clz(is64, dst, src); break;
+    case Op::I64Clz:
+      masm_.clz(is64, dst, src);
+      break;
     case Op::I32Ctz:
-    case Op::I64Ctz: masm_.ctz(is64, dst, src); break;
+    case Op::I64Ctz:
+      masm_.ctz(is64, dst, src);
+      break;
     case Op::I32Popcnt:
     case Op::I64Popcnt: {
       Reg temp;
@@ -1194,7 +1217,9 @@ void FunctionCompiler<Masm>::intUnop(Op op, ValType t) {
       masm_.popcnt(is64, dst, src, temp);
       break;
     }
-    default: masm_.extend(op, dst, src); break;
+    default:
+      masm_.extend(op, dst, src);
+      break;
   }
   pushReg(resultType, dst);
 }
@@ -1259,133 +1284,262 @@ void FunctionCompiler<Masm>::convert(Op op, ValType from, ValType to) {
 template <typename Masm>
 void FunctionCompiler<Masm>::onNumeric(Op op) {
   using enum Op;
-  constexpr ValType I32 = ValType::I32, I64 = ValType::I64, F32 = ValType::F32,
-                    F64 = ValType::F64;
+  constexpr ValType I32 = ValType::I32, I64 = ValType::I64, F32 = ValType::F32, F64 = ValType::F64;
   switch (op) {
-    case I32Eqz: return eqz(I32);
-    case I64Eqz: return eqz(I64);
-    case I32Eq: return intCompare(Cond::Eq, I32);
-    case I32Ne: return intCompare(Cond::Ne, I32);
-    case I32LtS: return intCompare(Cond::LtS, I32);
-    case I32LtU: return intCompare(Cond::LtU, I32);
-    case I32GtS: return intCompare(Cond::GtS, I32);
-    case I32GtU: return intCompare(Cond::GtU, I32);
-    case I32LeS: return intCompare(Cond::LeS, I32);
-    case I32LeU: return intCompare(Cond::LeU, I32);
-    case I32GeS: return intCompare(Cond::GeS, I32);
-    case I32GeU: return intCompare(Cond::GeU, I32);
-    case I64Eq: return intCompare(Cond::Eq, I64);
-    case I64Ne: return intCompare(Cond::Ne, I64);
-    case I64LtS: return intCompare(Cond::LtS, I64);
-    case I64LtU: return intCompare(Cond::LtU, I64);
-    case I64GtS: return intCompare(Cond::GtS, I64);
-    case I64GtU: return intCompare(Cond::GtU, I64);
-    case I64LeS: return intCompare(Cond::LeS, I64);
-    case I64LeU: return intCompare(Cond::LeU, I64);
-    case I64GeS: return intCompare(Cond::GeS, I64);
-    case I64GeU: return intCompare(Cond::GeU, I64);
-    case F32Eq: return floatCompare(FloatCond::Eq, F32);
-    case F32Ne: return floatCompare(FloatCond::Ne, F32);
-    case F32Lt: return floatCompare(FloatCond::Lt, F32);
-    case F32Gt: return floatCompare(FloatCond::Gt, F32);
-    case F32Le: return floatCompare(FloatCond::Le, F32);
-    case F32Ge: return floatCompare(FloatCond::Ge, F32);
-    case F64Eq: return floatCompare(FloatCond::Eq, F64);
-    case F64Ne: return floatCompare(FloatCond::Ne, F64);
-    case F64Lt: return floatCompare(FloatCond::Lt, F64);
-    case F64Gt: return floatCompare(FloatCond::Gt, F64);
-    case F64Le: return floatCompare(FloatCond::Le, F64);
-    case F64Ge: return floatCompare(FloatCond::Ge, F64);
-    case I32Clz: case I32Ctz: case I32Popcnt: case I32Extend8S: case I32Extend16S:
+    case I32Eqz:
+      return eqz(I32);
+    case I64Eqz:
+      return eqz(I64);
+    case I32Eq:
+      return intCompare(Cond::Eq, I32);
+    case I32Ne:
+      return intCompare(Cond::Ne, I32);
+    case I32LtS:
+      return intCompare(Cond::LtS, I32);
+    case I32LtU:
+      return intCompare(Cond::LtU, I32);
+    case I32GtS:
+      return intCompare(Cond::GtS, I32);
+    case I32GtU:
+      return intCompare(Cond::GtU, I32);
+    case I32LeS:
+      return intCompare(Cond::LeS, I32);
+    case I32LeU:
+      return intCompare(Cond::LeU, I32);
+    case I32GeS:
+      return intCompare(Cond::GeS, I32);
+    case I32GeU:
+      return intCompare(Cond::GeU, I32);
+    case I64Eq:
+      return intCompare(Cond::Eq, I64);
+    case I64Ne:
+      return intCompare(Cond::Ne, I64);
+    case I64LtS:
+      return intCompare(Cond::LtS, I64);
+    case I64LtU:
+      return intCompare(Cond::LtU, I64);
+    case I64GtS:
+      return intCompare(Cond::GtS, I64);
+    case I64GtU:
+      return intCompare(Cond::GtU, I64);
+    case I64LeS:
+      return intCompare(Cond::LeS, I64);
+    case I64LeU:
+      return intCompare(Cond::LeU, I64);
+    case I64GeS:
+      return intCompare(Cond::GeS, I64);
+    case I64GeU:
+      return intCompare(Cond::GeU, I64);
+    case F32Eq:
+      return floatCompare(FloatCond::Eq, F32);
+    case F32Ne:
+      return floatCompare(FloatCond::Ne, F32);
+    case F32Lt:
+      return floatCompare(FloatCond::Lt, F32);
+    case F32Gt:
+      return floatCompare(FloatCond::Gt, F32);
+    case F32Le:
+      return floatCompare(FloatCond::Le, F32);
+    case F32Ge:
+      return floatCompare(FloatCond::Ge, F32);
+    case F64Eq:
+      return floatCompare(FloatCond::Eq, F64);
+    case F64Ne:
+      return floatCompare(FloatCond::Ne, F64);
+    case F64Lt:
+      return floatCompare(FloatCond::Lt, F64);
+    case F64Gt:
+      return floatCompare(FloatCond::Gt, F64);
+    case F64Le:
+      return floatCompare(FloatCond::Le, F64);
+    case F64Ge:
+      return floatCompare(FloatCond::Ge, F64);
+    case I32Clz:
+    case I32Ctz:
+    case I32Popcnt:
+    case I32Extend8S:
+    case I32Extend16S:
       return intUnop(op, I32);
-    case I64Clz: case I64Ctz: case I64Popcnt: case I64Extend8S: case I64Extend16S:
-    case I64Extend32S: case I32WrapI64:
+    case I64Clz:
+    case I64Ctz:
+    case I64Popcnt:
+    case I64Extend8S:
+    case I64Extend16S:
+    case I64Extend32S:
+    case I32WrapI64:
       return intUnop(op, I64);
-    case I64ExtendI32S: case I64ExtendI32U: return intUnop(op, I32);
-    case I32Add: return intBinop(IntBinop::Add, I32);
-    case I32Sub: return intBinop(IntBinop::Sub, I32);
-    case I32Mul: return intBinop(IntBinop::Mul, I32);
-    case I32And: return intBinop(IntBinop::And, I32);
-    case I32Or: return intBinop(IntBinop::Or, I32);
-    case I32Xor: return intBinop(IntBinop::Xor, I32);
-    case I32Shl: return shift(IntBinop::Shl, I32);
-    case I32ShrS: return shift(IntBinop::ShrS, I32);
-    case I32ShrU: return shift(IntBinop::ShrU, I32);
-    case I32Rotl: return shift(IntBinop::Rotl, I32);
-    case I32Rotr: return shift(IntBinop::Rotr, I32);
-    case I32DivS: return divRem(DivKind::DivS, I32);
-    case I32DivU: return divRem(DivKind::DivU, I32);
-    case I32RemS: return divRem(DivKind::RemS, I32);
-    case I32RemU: return divRem(DivKind::RemU, I32);
-    case I64Add: return intBinop(IntBinop::Add, I64);
-    case I64Sub: return intBinop(IntBinop::Sub, I64);
-    case I64Mul: return intBinop(IntBinop::Mul, I64);
-    case I64And: return intBinop(IntBinop::And, I64);
-    case I64Or: return intBinop(IntBinop::Or, I64);
-    case I64Xor: return intBinop(IntBinop::Xor, I64);
-    case I64Shl: return shift(IntBinop::Shl, I64);
-    case I64ShrS: return shift(IntBinop::ShrS, I64);
-    case I64ShrU: return shift(IntBinop::ShrU, I64);
-    case I64Rotl: return shift(IntBinop::Rotl, I64);
-    case I64Rotr: return shift(IntBinop::Rotr, I64);
-    case I64DivS: return divRem(DivKind::DivS, I64);
-    case I64DivU: return divRem(DivKind::DivU, I64);
-    case I64RemS: return divRem(DivKind::RemS, I64);
-    case I64RemU: return divRem(DivKind::RemU, I64);
-    case F32Abs: return floatUnop(FloatUnop::Abs, F32);
-    case F32Neg: return floatUnop(FloatUnop::Neg, F32);
-    case F32Ceil: return floatUnop(FloatUnop::Ceil, F32);
-    case F32Floor: return floatUnop(FloatUnop::Floor, F32);
-    case F32Trunc: return floatUnop(FloatUnop::Trunc, F32);
-    case F32Nearest: return floatUnop(FloatUnop::Nearest, F32);
-    case F32Sqrt: return floatUnop(FloatUnop::Sqrt, F32);
-    case F64Abs: return floatUnop(FloatUnop::Abs, F64);
-    case F64Neg: return floatUnop(FloatUnop::Neg, F64);
-    case F64Ceil: return floatUnop(FloatUnop::Ceil, F64);
-    case F64Floor: return floatUnop(FloatUnop::Floor, F64);
-    case F64Trunc: return floatUnop(FloatUnop::Trunc, F64);
-    case F64Nearest: return floatUnop(FloatUnop::Nearest, F64);
-    case F64Sqrt: return floatUnop(FloatUnop::Sqrt, F64);
-    case F32Add: return floatBinop(FloatBinop::Add, F32);
-    case F32Sub: return floatBinop(FloatBinop::Sub, F32);
-    case F32Mul: return floatBinop(FloatBinop::Mul, F32);
-    case F32Div: return floatBinop(FloatBinop::Div, F32);
-    case F32Min: return floatBinop(FloatBinop::Min, F32);
-    case F32Max: return floatBinop(FloatBinop::Max, F32);
-    case F32Copysign: return floatBinop(FloatBinop::Copysign, F32);
-    case F64Add: return floatBinop(FloatBinop::Add, F64);
-    case F64Sub: return floatBinop(FloatBinop::Sub, F64);
-    case F64Mul: return floatBinop(FloatBinop::Mul, F64);
-    case F64Div: return floatBinop(FloatBinop::Div, F64);
-    case F64Min: return floatBinop(FloatBinop::Min, F64);
-    case F64Max: return floatBinop(FloatBinop::Max, F64);
-    case F64Copysign: return floatBinop(FloatBinop::Copysign, F64);
-    case I32TruncF32S: case I32TruncF32U: case I32TruncSatF32S: case I32TruncSatF32U:
+    case I64ExtendI32S:
+    case I64ExtendI32U:
+      return intUnop(op, I32);
+    case I32Add:
+      return intBinop(IntBinop::Add, I32);
+    case I32Sub:
+      return intBinop(IntBinop::Sub, I32);
+    case I32Mul:
+      return intBinop(IntBinop::Mul, I32);
+    case I32And:
+      return intBinop(IntBinop::And, I32);
+    case I32Or:
+      return intBinop(IntBinop::Or, I32);
+    case I32Xor:
+      return intBinop(IntBinop::Xor, I32);
+    case I32Shl:
+      return shift(IntBinop::Shl, I32);
+    case I32ShrS:
+      return shift(IntBinop::ShrS, I32);
+    case I32ShrU:
+      return shift(IntBinop::ShrU, I32);
+    case I32Rotl:
+      return shift(IntBinop::Rotl, I32);
+    case I32Rotr:
+      return shift(IntBinop::Rotr, I32);
+    case I32DivS:
+      return divRem(DivKind::DivS, I32);
+    case I32DivU:
+      return divRem(DivKind::DivU, I32);
+    case I32RemS:
+      return divRem(DivKind::RemS, I32);
+    case I32RemU:
+      return divRem(DivKind::RemU, I32);
+    case I64Add:
+      return intBinop(IntBinop::Add, I64);
+    case I64Sub:
+      return intBinop(IntBinop::Sub, I64);
+    case I64Mul:
+      return intBinop(IntBinop::Mul, I64);
+    case I64And:
+      return intBinop(IntBinop::And, I64);
+    case I64Or:
+      return intBinop(IntBinop::Or, I64);
+    case I64Xor:
+      return intBinop(IntBinop::Xor, I64);
+    case I64Shl:
+      return shift(IntBinop::Shl, I64);
+    case I64ShrS:
+      return shift(IntBinop::ShrS, I64);
+    case I64ShrU:
+      return shift(IntBinop::ShrU, I64);
+    case I64Rotl:
+      return shift(IntBinop::Rotl, I64);
+    case I64Rotr:
+      return shift(IntBinop::Rotr, I64);
+    case I64DivS:
+      return divRem(DivKind::DivS, I64);
+    case I64DivU:
+      return divRem(DivKind::DivU, I64);
+    case I64RemS:
+      return divRem(DivKind::RemS, I64);
+    case I64RemU:
+      return divRem(DivKind::RemU, I64);
+    case F32Abs:
+      return floatUnop(FloatUnop::Abs, F32);
+    case F32Neg:
+      return floatUnop(FloatUnop::Neg, F32);
+    case F32Ceil:
+      return floatUnop(FloatUnop::Ceil, F32);
+    case F32Floor:
+      return floatUnop(FloatUnop::Floor, F32);
+    case F32Trunc:
+      return floatUnop(FloatUnop::Trunc, F32);
+    case F32Nearest:
+      return floatUnop(FloatUnop::Nearest, F32);
+    case F32Sqrt:
+      return floatUnop(FloatUnop::Sqrt, F32);
+    case F64Abs:
+      return floatUnop(FloatUnop::Abs, F64);
+    case F64Neg:
+      return floatUnop(FloatUnop::Neg, F64);
+    case F64Ceil:
+      return floatUnop(FloatUnop::Ceil, F64);
+    case F64Floor:
+      return floatUnop(FloatUnop::Floor, F64);
+    case F64Trunc:
+      return floatUnop(FloatUnop::Trunc, F64);
+    case F64Nearest:
+      return floatUnop(FloatUnop::Nearest, F64);
+    case F64Sqrt:
+      return floatUnop(FloatUnop::Sqrt, F64);
+    case F32Add:
+      return floatBinop(FloatBinop::Add, F32);
+    case F32Sub:
+      return floatBinop(FloatBinop::Sub, F32);
+    case F32Mul:
+      return floatBinop(FloatBinop::Mul, F32);
+    case F32Div:
+      return floatBinop(FloatBinop::Div, F32);
+    case F32Min:
+      return floatBinop(FloatBinop::Min, F32);
+    case F32Max:
+      return floatBinop(FloatBinop::Max, F32);
+    case F32Copysign:
+      return floatBinop(FloatBinop::Copysign, F32);
+    case F64Add:
+      return floatBinop(FloatBinop::Add, F64);
+    case F64Sub:
+      return floatBinop(FloatBinop::Sub, F64);
+    case F64Mul:
+      return floatBinop(FloatBinop::Mul, F64);
+    case F64Div:
+      return floatBinop(FloatBinop::Div, F64);
+    case F64Min:
+      return floatBinop(FloatBinop::Min, F64);
+    case F64Max:
+      return floatBinop(FloatBinop::Max, F64);
+    case F64Copysign:
+      return floatBinop(FloatBinop::Copysign, F64);
+    case I32TruncF32S:
+    case I32TruncF32U:
+    case I32TruncSatF32S:
+    case I32TruncSatF32U:
       return convert(op, F32, I32);
-    case I32TruncF64S: case I32TruncF64U: case I32TruncSatF64S: case I32TruncSatF64U:
+    case I32TruncF64S:
+    case I32TruncF64U:
+    case I32TruncSatF64S:
+    case I32TruncSatF64U:
       return convert(op, F64, I32);
-    case I64TruncF32S: case I64TruncF32U: case I64TruncSatF32S: case I64TruncSatF32U:
+    case I64TruncF32S:
+    case I64TruncF32U:
+    case I64TruncSatF32S:
+    case I64TruncSatF32U:
       return convert(op, F32, I64);
-    case I64TruncF64S: case I64TruncF64U: case I64TruncSatF64S: case I64TruncSatF64U:
+    case I64TruncF64S:
+    case I64TruncF64U:
+    case I64TruncSatF64S:
+    case I64TruncSatF64U:
       return convert(op, F64, I64);
-    case F32ConvertI32S: case F32ConvertI32U: return convert(op, I32, F32);
-    case F32ConvertI64S: case F32ConvertI64U: return convert(op, I64, F32);
-    case F64ConvertI32S: case F64ConvertI32U: return convert(op, I32, F64);
-    case F64ConvertI64S: case F64ConvertI64U: return convert(op, I64, F64);
-    case F32DemoteF64: return convert(op, F64, F32);
-    case F64PromoteF32: return convert(op, F32, F64);
+    case F32ConvertI32S:
+    case F32ConvertI32U:
+      return convert(op, I32, F32);
+    case F32ConvertI64S:
+    case F32ConvertI64U:
+      return convert(op, I64, F32);
+    case F64ConvertI32S:
+    case F64ConvertI32U:
+      return convert(op, I32, F64);
+    case F64ConvertI64S:
+    case F64ConvertI64U:
+      return convert(op, I64, F64);
+    case F32DemoteF64:
+      return convert(op, F64, F32);
+    case F64PromoteF32:
+      return convert(op, F32, F64);
     case I32ReinterpretF32:
     case I64ReinterpretF64:
     case F32ReinterpretI32:
     case F64ReinterpretI64: {
-      const ValType from = op == I32ReinterpretF32 ? F32 : op == I64ReinterpretF64 ? F64
-                           : op == F32ReinterpretI32 ? I32 : I64;
-      const ValType to = op == I32ReinterpretF32 ? I32 : op == I64ReinterpretF64 ? I64
-                         : op == F32ReinterpretI32 ? F32 : F64;
+      const ValType from = op == I32ReinterpretF32   ? F32
+                           : op == I64ReinterpretF64 ? F64
+                           : op == F32ReinterpretI32 ? I32
+                                                     : I64;
+      const ValType to = op == I32ReinterpretF32   ? I32
+                         : op == I64ReinterpretF64 ? I64
+                         : op == F32ReinterpretI32 ? F32
+                                                   : F64;
       VarState v = popVar();
       if (v.isConst()) {  // same bits, other type
-        pushConst(to, to == I32 || to == F32 ? static_cast<int64_t>(static_cast<uint32_t>(v.constant))
-                                              : v.constant);
+        pushConst(to, to == I32 || to == F32
+                          ? static_cast<int64_t>(static_cast<uint32_t>(v.constant))
+                          : v.constant);
         return;
       }
       Reg src = toReg(v, RegSet());

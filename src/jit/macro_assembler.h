@@ -17,31 +17,50 @@ enum class Cond : uint8_t { Eq, Ne, LtS, LtU, GtS, GtU, LeS, LeU, GeS, GeU };
 
 constexpr Cond negate(Cond c) {
   switch (c) {
-    case Cond::Eq: return Cond::Ne;
-    case Cond::Ne: return Cond::Eq;
-    case Cond::LtS: return Cond::GeS;
-    case Cond::LtU: return Cond::GeU;
-    case Cond::GtS: return Cond::LeS;
-    case Cond::GtU: return Cond::LeU;
-    case Cond::LeS: return Cond::GtS;
-    case Cond::LeU: return Cond::GtU;
-    case Cond::GeS: return Cond::LtS;
-    case Cond::GeU: return Cond::LtU;
+    case Cond::Eq:
+      return Cond::Ne;
+    case Cond::Ne:
+      return Cond::Eq;
+    case Cond::LtS:
+      return Cond::GeS;
+    case Cond::LtU:
+      return Cond::GeU;
+    case Cond::GtS:
+      return Cond::LeS;
+    case Cond::GtU:
+      return Cond::LeU;
+    case Cond::LeS:
+      return Cond::GtS;
+    case Cond::LeU:
+      return Cond::GtU;
+    case Cond::GeS:
+      return Cond::LtS;
+    case Cond::GeU:
+      return Cond::LtU;
   }
   return c;
 }
 /// The condition that holds when the operands are swapped (a < b  <=>  b > a).
 constexpr Cond commute(Cond c) {
   switch (c) {
-    case Cond::LtS: return Cond::GtS;
-    case Cond::LtU: return Cond::GtU;
-    case Cond::GtS: return Cond::LtS;
-    case Cond::GtU: return Cond::LtU;
-    case Cond::LeS: return Cond::GeS;
-    case Cond::LeU: return Cond::GeU;
-    case Cond::GeS: return Cond::LeS;
-    case Cond::GeU: return Cond::LeU;
-    default: return c;
+    case Cond::LtS:
+      return Cond::GtS;
+    case Cond::LtU:
+      return Cond::GtU;
+    case Cond::GtS:
+      return Cond::LtS;
+    case Cond::GtU:
+      return Cond::LtU;
+    case Cond::LeS:
+      return Cond::GeS;
+    case Cond::LeU:
+      return Cond::GeU;
+    case Cond::GeS:
+      return Cond::LeS;
+    case Cond::GeU:
+      return Cond::LeU;
+    default:
+      return c;
   }
 }
 

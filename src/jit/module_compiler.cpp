@@ -1,9 +1,9 @@
 #include "jit/module_compiler.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -58,13 +58,14 @@ Result<void> compileOne(const CompileEnvironment& env, const Features& features,
   validator::FunctionValidator<Compiler> v(*env.module, features);
   WISP_TRY(v.run(funcIndex, compiler));
   if (!w.errors.error.empty()) {
-    return Error{env.module->functionDisplayName(funcIndex) + ": code generation failed: " +
-                 w.errors.error};
+    return Error{env.module->functionDisplayName(funcIndex) +
+                 ": code generation failed: " + w.errors.error};
   }
   const asmjit::CodeBuffer& buf = w.code.textSection()->buffer();
   out.code.assign(buf.data(), buf.data() + buf.size());
   masm.patchJumpTables(out.code.data());
-  out.frameSize = masm.finishFrame(out.code.data(), compiler.spillBytes(), compiler.outgoingBytes());
+  out.frameSize =
+      masm.finishFrame(out.code.data(), compiler.spillBytes(), compiler.outgoingBytes());
   return success();
 }
 
@@ -91,7 +92,9 @@ static int64_t findSite(const std::vector<CodeSite>& sites, const CodeMemory& me
   return it->wasmOffset;
 }
 
-int64_t CompiledCode::memoryAccessAt(uintptr_t pc) const { return findSite(memoryAccesses, memory, pc); }
+int64_t CompiledCode::memoryAccessAt(uintptr_t pc) const {
+  return findSite(memoryAccesses, memory, pc);
+}
 int64_t CompiledCode::callSiteAt(uintptr_t pc) const { return findSite(callSites, memory, pc); }
 
 Result<std::unique_ptr<CompiledCode>> compileModule(const decoder::Module& m,
@@ -164,7 +167,8 @@ Result<std::unique_ptr<CompiledCode>> compileModule(const decoder::Module& m,
     const uint32_t start = code->functionStarts[i];
     for (const CallRelocation& c : functions[i].calls) {
       const uint32_t target = code->functionStarts[c.targetFunction - m.numImportedFunctions];
-      const int32_t rel = static_cast<int32_t>(target) - static_cast<int32_t>(start + c.codeOffset + 4);
+      const int32_t rel =
+          static_cast<int32_t>(target) - static_cast<int32_t>(start + c.codeOffset + 4);
       std::memcpy(base + start + c.codeOffset, &rel, 4);
     }
     for (const CodeSite& s : functions[i].memoryAccesses) {

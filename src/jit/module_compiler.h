@@ -24,10 +24,10 @@ struct CompiledCode {
   CodeMemory memory;
   VMContextLayout layout;
   uint32_t numImportedFunctions = 0;
-  std::vector<uint32_t> functionStarts;   // per defined function, offset in memory
+  std::vector<uint32_t> functionStarts;  // per defined function, offset in memory
   std::vector<uint32_t> functionEnds;
-  std::vector<CodeSite> memoryAccesses;   // sorted by code offset
-  std::vector<CodeSite> callSites;        // sorted by code offset (return addresses)
+  std::vector<CodeSite> memoryAccesses;  // sorted by code offset
+  std::vector<CodeSite> callSites;       // sorted by code offset (return addresses)
 
   const void* functionCode(uint32_t funcIndex) const {
     return memory.data() + functionStarts[funcIndex - numImportedFunctions];
@@ -52,8 +52,7 @@ struct CompileOptions {
 /// Validates and compiles all function bodies. The module's structure must already
 /// be validated (validator::validateModuleStructure).
 Result<std::unique_ptr<CompiledCode>> compileModule(const decoder::Module& m,
-                                                    const Features& features,
-                                                    ThreadPool* pool,
+                                                    const Features& features, ThreadPool* pool,
                                                     const CompileOptions& options = {});
 
 /// Host -> wasm: an EntryStub for functions of this type.

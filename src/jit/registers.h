@@ -15,7 +15,7 @@ enum class RegClass : uint8_t { GP, FP };
 /// Register class that holds values of a type.
 constexpr RegClass regClassOf(ValType t) {
   return (t == ValType::F32 || t == ValType::F64 || t == ValType::V128) ? RegClass::FP
-                                                                         : RegClass::GP;
+                                                                        : RegClass::GP;
 }
 
 struct Reg {

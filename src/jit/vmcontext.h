@@ -71,18 +71,18 @@ union alignas(16) GlobalCell {
 /// Runtime functions compiled code calls (System V / AAPCS64 C ABI), through the
 /// table at VMContext::helpers. The first argument is always the caller's VMContext.
 enum class Helper : uint32_t {
-  Trap,             // (ctx, TrapKind, wasmOffset) -> noreturn
-  StackCheckFailed, // (ctx, wasmOffset) -> noreturn: interruption or exhaustion
-  MemoryGrow,       // (ctx, uint32 deltaPages) -> int32 old pages or -1
-  MemoryInit,       // (ctx, seg, dst, src, n)
-  DataDrop,         // (ctx, seg)
-  MemoryCopy,       // (ctx, dst, src, n)
-  MemoryFill,       // (ctx, dst, value, n)
-  TableInit,        // (ctx, table, seg, dst, src, n)
-  ElemDrop,         // (ctx, seg)
-  TableCopy,        // (ctx, dstTable, srcTable, dst, src, n)
-  TableGrow,        // (ctx, table, ref, delta) -> int32
-  TableFill,        // (ctx, table, start, ref, n)
+  Trap,              // (ctx, TrapKind, wasmOffset) -> noreturn
+  StackCheckFailed,  // (ctx, wasmOffset) -> noreturn: interruption or exhaustion
+  MemoryGrow,        // (ctx, uint32 deltaPages) -> int32 old pages or -1
+  MemoryInit,        // (ctx, seg, dst, src, n)
+  DataDrop,          // (ctx, seg)
+  MemoryCopy,        // (ctx, dst, src, n)
+  MemoryFill,        // (ctx, dst, value, n)
+  TableInit,         // (ctx, table, seg, dst, src, n)
+  ElemDrop,          // (ctx, seg)
+  TableCopy,         // (ctx, dstTable, srcTable, dst, src, n)
+  TableGrow,         // (ctx, table, ref, delta) -> int32
+  TableFill,         // (ctx, table, start, ref, n)
   Count,
 };
 constexpr uint32_t kNumHelpers = static_cast<uint32_t>(Helper::Count);
@@ -90,11 +90,11 @@ constexpr uint32_t kNumHelpers = static_cast<uint32_t>(Helper::Count);
 /// Fixed part of the per-instance context. The variable part follows at offsets
 /// given by VMContextLayout.
 struct VMContextHeader {
-  uint8_t* memoryBase;        // base of memory 0 (loaded into the memory register)
-  uintptr_t stackLimit;       // lowest stack pointer allowed; UINTPTR_MAX to interrupt
-  MemoryInstance* memory0;    // for memory.size
-  void* instance;             // the runtime's Instance
-  uintptr_t realStackLimit;   // stackLimit without interruption requests
+  uint8_t* memoryBase;       // base of memory 0 (loaded into the memory register)
+  uintptr_t stackLimit;      // lowest stack pointer allowed; UINTPTR_MAX to interrupt
+  MemoryInstance* memory0;   // for memory.size
+  void* instance;            // the runtime's Instance
+  uintptr_t realStackLimit;  // stackLimit without interruption requests
   const void* helpers[kNumHelpers];
 };
 
@@ -150,14 +150,14 @@ struct alignas(16) RawValue {
 /// Record kept on the host stack by each host-to-wasm entry; traps unwind to the
 /// innermost one. The first two fields are read by generated code.
 struct EntryRecord {
-  uintptr_t savedSp = 0;            // set by the entry stub
-  const void* unwind = nullptr;     // engine's unwind routine
+  uintptr_t savedSp = 0;         // set by the entry stub
+  const void* unwind = nullptr;  // engine's unwind routine
   EntryRecord* prev = nullptr;
   TrapKind trap = TrapKind::None;
   uint32_t trapWasmOffset = 0;
-  uintptr_t trapPc = 0;             // code address where the trap was raised
-  int32_t exitCode = 0;             // TrapKind::Exit
-  void* hostError = nullptr;        // std::string* message for TrapKind::HostError
+  uintptr_t trapPc = 0;       // code address where the trap was raised
+  int32_t exitCode = 0;       // TrapKind::Exit
+  void* hostError = nullptr;  // std::string* message for TrapKind::HostError
 };
 static_assert(offsetof(EntryRecord, savedSp) == 0);
 

@@ -1,10 +1,10 @@
 #include "runtime/engine.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
-#include <algorithm>
 
 #include "jit/module_compiler.h"
 #include "runtime/trap.h"

@@ -41,7 +41,8 @@ void helperMemoryInit(VMContextHeader* ctx, uint32_t seg, uint32_t dst, uint32_t
   const decoder::DataSegment& d = inst->module().decl().datas[seg];
   const uint64_t size = inst->dataDropped(seg) ? 0 : d.dataSize;
   LinearMemory* mem = inst->memory();
-  if (uint64_t{src} + n > size || !mem->inBounds(dst, n)) trapAt(TrapKind::OutOfBoundsMemoryAccess, pc);
+  if (uint64_t{src} + n > size || !mem->inBounds(dst, n))
+    trapAt(TrapKind::OutOfBoundsMemoryAccess, pc);
   std::memcpy(mem->base() + dst, inst->module().decl().bytes.data() + d.dataOffset + src, n);
 }
 
@@ -50,7 +51,8 @@ void helperDataDrop(VMContextHeader* ctx, uint32_t seg) { instanceOf(ctx)->dropD
 void helperMemoryCopy(VMContextHeader* ctx, uint32_t dst, uint32_t src, uint32_t n) {
   const uintptr_t pc = returnAddress(__builtin_return_address(0));
   LinearMemory* mem = instanceOf(ctx)->memory();
-  if (!mem->inBounds(src, n) || !mem->inBounds(dst, n)) trapAt(TrapKind::OutOfBoundsMemoryAccess, pc);
+  if (!mem->inBounds(src, n) || !mem->inBounds(dst, n))
+    trapAt(TrapKind::OutOfBoundsMemoryAccess, pc);
   std::memmove(mem->base() + dst, mem->base() + src, n);
 }
 
@@ -61,8 +63,8 @@ void helperMemoryFill(VMContextHeader* ctx, uint32_t dst, uint32_t value, uint32
   std::memset(mem->base() + dst, static_cast<int>(value & 0xFF), n);
 }
 
-void helperTableInit(VMContextHeader* ctx, uint32_t table, uint32_t seg, uint32_t dst,
-                     uint32_t src, uint32_t n) {
+void helperTableInit(VMContextHeader* ctx, uint32_t table, uint32_t seg, uint32_t dst, uint32_t src,
+                     uint32_t n) {
   const uintptr_t pc = returnAddress(__builtin_return_address(0));
   Instance* inst = instanceOf(ctx);
   std::vector<uintptr_t>& elems = inst->elemSegment(seg);

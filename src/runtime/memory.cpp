@@ -16,12 +16,12 @@ Result<std::unique_ptr<LinearMemory>> LinearMemory::create(const MemoryType& typ
   uint64_t typeMax = type.limits.hasMax ? type.limits.max : kMaxMemory32Pages;
   if (maxPages > typeMax) maxPages = typeMax;
   if (type.limits.min > maxPages) {
-    return Error{"memory of " + std::to_string(type.limits.min) +
-                     " pages exceeds the limit of " + std::to_string(maxPages) + " pages",
+    return Error{"memory of " + std::to_string(type.limits.min) + " pages exceeds the limit of " +
+                     std::to_string(maxPages) + " pages",
                  ErrorCode::ResourceLimit};
   }
-  void* p = mmap(nullptr, kReservation, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                 -1, 0);
+  void* p =
+      mmap(nullptr, kReservation, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) {
     return Error{std::string("cannot reserve linear memory: ") + strerror(errno),
                  ErrorCode::ResourceLimit};

@@ -22,17 +22,22 @@ std::mutex& interruptMutex() {
 // Reads a typed value out of a global cell and writes one in.
 Value readCell(const jit::GlobalCell& c, ValType t) {
   switch (t) {
-    case ValType::I32: return Value::i32(c.i32);
-    case ValType::I64: return Value::i64(c.i64);
-    case ValType::F32: return Value::f32Bits(c.i32);
-    case ValType::F64: return Value::f64Bits(c.i64);
+    case ValType::I32:
+      return Value::i32(c.i32);
+    case ValType::I64:
+      return Value::i64(c.i64);
+    case ValType::F32:
+      return Value::f32Bits(c.i32);
+    case ValType::F64:
+      return Value::f64Bits(c.i64);
     case ValType::V128: {
       uint64_t lo, hi;
       std::memcpy(&lo, c.v128, 8);
       std::memcpy(&hi, c.v128 + 8, 8);
       return Value::v128(lo, hi);
     }
-    default: return Value::ref(t, c.ref);
+    default:
+      return Value::ref(t, c.ref);
   }
 }
 void writeCell(jit::GlobalCell& c, const Value& v) {
@@ -60,8 +65,10 @@ Trap hostTrap(TrapKind kind, std::string message) {
 std::string Value::toString() const {
   char buf[64];
   switch (type) {
-    case ValType::I32: return std::to_string(static_cast<int32_t>(lo));
-    case ValType::I64: return std::to_string(static_cast<int64_t>(lo));
+    case ValType::I32:
+      return std::to_string(static_cast<int32_t>(lo));
+    case ValType::I64:
+      return std::to_string(static_cast<int64_t>(lo));
     case ValType::F32: {
       auto r = std::to_chars(buf, buf + sizeof buf, asF32());
       return std::string(buf, r.ptr);
@@ -235,8 +242,8 @@ Trap Store::makeTrap(const jit::EntryRecord& rec) const {
         auto it = code->module->functionNames.find(static_cast<uint32_t>(t.functionIndex));
         if (it != code->module->functionNames.end()) t.functionName = it->second;
       }
-      t.wasmOffset = rec.trapWasmOffset != UINT32_MAX ? rec.trapWasmOffset
-                                                       : code->callSiteAt(rec.trapPc);
+      t.wasmOffset =
+          rec.trapWasmOffset != UINT32_MAX ? rec.trapWasmOffset : code->callSiteAt(rec.trapPc);
     }
   }
   return t;
@@ -318,7 +325,7 @@ Instance::~Instance() { std::free(ctx_); }
 
 const jit::FuncRef* Instance::funcRef(uint32_t funcIndex) const {
   auto** refs = reinterpret_cast<const jit::FuncRef**>(reinterpret_cast<uint8_t*>(ctx_) +
-                                                         module_->code().layout.funcRefs);
+                                                       module_->code().layout.funcRefs);
   return refs[funcIndex];
 }
 
@@ -331,7 +338,8 @@ GlobalRef Instance::global(uint32_t index) const {
   if (index < m.numImportedGlobals) {
     g.cell = *reinterpret_cast<jit::GlobalCell**>(base + L.importedGlobal(index));
   } else {
-    g.cell = reinterpret_cast<jit::GlobalCell*>(base + L.definedGlobal(index - m.numImportedGlobals));
+    g.cell =
+        reinterpret_cast<jit::GlobalCell*>(base + L.definedGlobal(index - m.numImportedGlobals));
   }
   return g;
 }
@@ -339,17 +347,25 @@ GlobalRef Instance::global(uint32_t index) const {
 Value Instance::evalConst(const decoder::ConstExpr& e) const {
   using Kind = decoder::ConstExpr::Kind;
   switch (e.kind) {
-    case Kind::I32: return Value::i32(static_cast<uint32_t>(e.value));
-    case Kind::I64: return Value::i64(e.value);
-    case Kind::F32: return Value::f32Bits(static_cast<uint32_t>(e.value));
-    case Kind::F64: return Value::f64Bits(e.value);
-    case Kind::V128: return Value::v128(e.value, e.high);
-    case Kind::RefNull: return Value::ref(e.type, 0);
+    case Kind::I32:
+      return Value::i32(static_cast<uint32_t>(e.value));
+    case Kind::I64:
+      return Value::i64(e.value);
+    case Kind::F32:
+      return Value::f32Bits(static_cast<uint32_t>(e.value));
+    case Kind::F64:
+      return Value::f64Bits(e.value);
+    case Kind::V128:
+      return Value::v128(e.value, e.high);
+    case Kind::RefNull:
+      return Value::ref(e.type, 0);
     case Kind::RefFunc:
       return Value::ref(ValType::FuncRef,
                         reinterpret_cast<uintptr_t>(funcRef(static_cast<uint32_t>(e.value))));
-    case Kind::GlobalGet: return global(static_cast<uint32_t>(e.value)).get();
-    case Kind::Complex: break;
+    case Kind::GlobalGet:
+      return global(static_cast<uint32_t>(e.value)).get();
+    case Kind::Complex:
+      break;
   }
   // Extended constant expressions: a small stack machine over the validated bytes.
   const auto& bytes = module_->decl().bytes;
@@ -360,9 +376,24 @@ Value Instance::evalConst(const decoder::ConstExpr& e) const {
     (void)r.readByte(op);
     if (op == 0x0B) break;
     switch (op) {
-      case 0x41: { int32_t v = 0; (void)r.readS32(v); stack.push_back(Value::i32(static_cast<uint32_t>(v))); break; }
-      case 0x42: { int64_t v = 0; (void)r.readS64(v); stack.push_back(Value::i64(static_cast<uint64_t>(v))); break; }
-      case 0x23: { uint32_t g = 0; (void)r.readU32(g); stack.push_back(global(g).get()); break; }
+      case 0x41: {
+        int32_t v = 0;
+        (void)r.readS32(v);
+        stack.push_back(Value::i32(static_cast<uint32_t>(v)));
+        break;
+      }
+      case 0x42: {
+        int64_t v = 0;
+        (void)r.readS64(v);
+        stack.push_back(Value::i64(static_cast<uint64_t>(v)));
+        break;
+      }
+      case 0x23: {
+        uint32_t g = 0;
+        (void)r.readU32(g);
+        stack.push_back(global(g).get());
+        break;
+      }
       case 0xD2: {
         uint32_t f = 0;
         (void)r.readU32(f);
@@ -405,17 +436,26 @@ Result<void> Instance::initialize(const std::vector<Extern>& imports) {
   for (size_t i = 0; i < m.imports.size(); i++) {
     const Extern& e = imports[i];
     switch (m.imports[i].kind) {
-      case ExternKind::Func: funcRefs[funcs++] = e.func; break;
-      case ExternKind::Table: tables_.push_back(e.table); break;
-      case ExternKind::Memory: memory_ = e.memory; break;
-      case ExternKind::Global: importedGlobals[globals++] = e.global.cell; break;
+      case ExternKind::Func:
+        funcRefs[funcs++] = e.func;
+        break;
+      case ExternKind::Table:
+        tables_.push_back(e.table);
+        break;
+      case ExternKind::Memory:
+        memory_ = e.memory;
+        break;
+      case ExternKind::Global:
+        importedGlobals[globals++] = e.global.cell;
+        break;
     }
   }
   // Defined functions.
   ownFuncRefs_.resize(m.numDefinedFunctions());
   for (uint32_t k = 0; k < m.numDefinedFunctions(); k++) {
     const uint32_t index = m.numImportedFunctions + k;
-    ownFuncRefs_[k] = jit::FuncRef{code.functionCode(index), ctx_, module_->functionTypeId(index), 0};
+    ownFuncRefs_[k] =
+        jit::FuncRef{code.functionCode(index), ctx_, module_->functionTypeId(index), 0};
     funcRefs[index] = &ownFuncRefs_[k];
   }
   // Defined tables and memory, within the store's limits.
@@ -443,7 +483,9 @@ Result<void> Instance::initialize(const std::vector<Extern>& imports) {
     ctx_->memoryBase = memory_->base();
     ctx_->memory0 = memory_->instance();
   }
-  std::memcpy(base + L.typeIds, module_->typeIds().data(), 4 * module_->typeIds().size());
+  if (!module_->typeIds().empty()) {
+    std::memcpy(base + L.typeIds, module_->typeIds().data(), 4 * module_->typeIds().size());
+  }
   // Defined globals, in order (an initializer may read imported globals only).
   for (uint32_t g = m.numImportedGlobals; g < m.globals.size(); g++) {
     global(g).set(evalConst(m.globals[g].init));
@@ -471,7 +513,8 @@ Result<void> Instance::initialize(const std::vector<Extern>& imports) {
         return Error{"out of bounds table access (element segment " + std::to_string(s) + ")",
                      ErrorCode::Runtime};
       }
-      if (!refs.empty()) std::memcpy(t->data() + offset, refs.data(), refs.size() * sizeof(uintptr_t));
+      if (!refs.empty())
+        std::memcpy(t->data() + offset, refs.data(), refs.size() * sizeof(uintptr_t));
     }
     if (seg.mode != decoder::SegmentMode::Passive) dropElem(static_cast<uint32_t>(s));
   }
@@ -499,10 +542,14 @@ std::optional<Extern> Instance::getExport(std::string_view name) const {
   const decoder::Export* e = module_->findExport(name);
   if (!e) return std::nullopt;
   switch (e->kind) {
-    case ExternKind::Func: return Extern::function(funcRef(e->index));
-    case ExternKind::Table: return Extern::ofTable(tables_[e->index]);
-    case ExternKind::Memory: return Extern::ofMemory(memory_);
-    case ExternKind::Global: return Extern::ofGlobal(global(e->index));
+    case ExternKind::Func:
+      return Extern::function(funcRef(e->index));
+    case ExternKind::Table:
+      return Extern::ofTable(tables_[e->index]);
+    case ExternKind::Memory:
+      return Extern::ofMemory(memory_);
+    case ExternKind::Global:
+      return Extern::ofGlobal(global(e->index));
   }
   return std::nullopt;
 }
@@ -519,8 +566,8 @@ void Linker::define(const std::string& module, const std::string& name, const Ex
 }
 
 std::shared_ptr<HostFunction> Linker::defineFunction(const std::string& module,
-                                                     const std::string& name,
-                                                     const FuncType& type, HostCallback callback) {
+                                                     const std::string& name, const FuncType& type,
+                                                     HostCallback callback) {
   auto f = std::make_shared<HostFunction>(engine_, type, std::move(callback));
   definitions_[key(module, name)] = Definition{Extern::function(f->funcRef()), f};
   return f;
@@ -572,8 +619,8 @@ Result<Instance*> Linker::instantiate(Store& store, std::shared_ptr<Module> modu
         break;
       case ExternKind::Table:
         ok = e.table->elemType() == im.table.elemType &&
-             limitsMatch(e.table->size(), e.table->type().limits.hasMax,
-                         e.table->type().limits.max, im.table.limits);
+             limitsMatch(e.table->size(), e.table->type().limits.hasMax, e.table->type().limits.max,
+                         im.table.limits);
         break;
       case ExternKind::Memory:
         ok = limitsMatch(e.memory->pages(), e.memory->type().limits.hasMax,

@@ -52,7 +52,9 @@ struct Extern {
   LinearMemory* memory = nullptr;
   GlobalRef global;
 
-  static Extern function(const jit::FuncRef* f) { return {ExternKind::Func, f, nullptr, nullptr, {}}; }
+  static Extern function(const jit::FuncRef* f) {
+    return {ExternKind::Func, f, nullptr, nullptr, {}};
+  }
   static Extern ofTable(Table* t) { return {ExternKind::Table, nullptr, t, nullptr, {}}; }
   static Extern ofMemory(LinearMemory* m) { return {ExternKind::Memory, nullptr, nullptr, m, {}}; }
   static Extern ofGlobal(GlobalRef g) { return {ExternKind::Global, nullptr, nullptr, nullptr, g}; }
@@ -77,7 +79,9 @@ struct HostResult {
   std::string message;
   int32_t exitCode = 0;
   static HostResult ok() { return {}; }
-  static HostResult error(std::string message) { return {TrapKind::HostError, std::move(message), 0}; }
+  static HostResult error(std::string message) {
+    return {TrapKind::HostError, std::move(message), 0};
+  }
   static HostResult trap(TrapKind kind) { return {kind, jit::trapMessage(kind), 0}; }
   static HostResult exit(int32_t code) { return {TrapKind::Exit, "exit", code}; }
 };

@@ -23,7 +23,8 @@ std::string Trap::toString() const {
     if (!functionName.empty()) s += " (" + functionName + ")";
     if (wasmOffset >= 0) {
       char buf[32];
-      std::snprintf(buf, sizeof buf, " at offset 0x%llx", static_cast<unsigned long long>(wasmOffset));
+      std::snprintf(buf, sizeof buf, " at offset 0x%llx",
+                    static_cast<unsigned long long>(wasmOffset));
       s += buf;
     }
     s += ")";
@@ -215,21 +216,36 @@ void installSignalHandlers() {
 namespace wisp::jit {
 const char* trapMessage(TrapKind kind) {
   switch (kind) {
-    case TrapKind::None: return "no trap";
-    case TrapKind::Unreachable: return "unreachable";
-    case TrapKind::IntegerDivideByZero: return "integer divide by zero";
-    case TrapKind::IntegerOverflow: return "integer overflow";
-    case TrapKind::InvalidConversionToInteger: return "invalid conversion to integer";
-    case TrapKind::OutOfBoundsMemoryAccess: return "out of bounds memory access";
-    case TrapKind::OutOfBoundsTableAccess: return "out of bounds table access";
-    case TrapKind::IndirectCallTypeMismatch: return "indirect call type mismatch";
-    case TrapKind::UndefinedElement: return "undefined element";
-    case TrapKind::UninitializedElement: return "uninitialized element";
-    case TrapKind::NullReference: return "null reference";
-    case TrapKind::StackOverflow: return "call stack exhausted";
-    case TrapKind::Interrupted: return "interrupted";
-    case TrapKind::HostError: return "host error";
-    case TrapKind::Exit: return "exit";
+    case TrapKind::None:
+      return "no trap";
+    case TrapKind::Unreachable:
+      return "unreachable";
+    case TrapKind::IntegerDivideByZero:
+      return "integer divide by zero";
+    case TrapKind::IntegerOverflow:
+      return "integer overflow";
+    case TrapKind::InvalidConversionToInteger:
+      return "invalid conversion to integer";
+    case TrapKind::OutOfBoundsMemoryAccess:
+      return "out of bounds memory access";
+    case TrapKind::OutOfBoundsTableAccess:
+      return "out of bounds table access";
+    case TrapKind::IndirectCallTypeMismatch:
+      return "indirect call type mismatch";
+    case TrapKind::UndefinedElement:
+      return "undefined element";
+    case TrapKind::UninitializedElement:
+      return "uninitialized element";
+    case TrapKind::NullReference:
+      return "null reference";
+    case TrapKind::StackOverflow:
+      return "call stack exhausted";
+    case TrapKind::Interrupted:
+      return "interrupted";
+    case TrapKind::HostError:
+      return "host error";
+    case TrapKind::Exit:
+      return "exit";
   }
   return "unknown trap";
 }

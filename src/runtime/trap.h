@@ -16,11 +16,11 @@ using jit::TrapKind;
 /// Why a call into wasm did not return normally.
 struct Trap {
   TrapKind kind = TrapKind::None;
-  std::string message;        // the spec's wording, or the host's error
-  int64_t functionIndex = -1; // where it happened, when known
+  std::string message;         // the spec's wording, or the host's error
+  int64_t functionIndex = -1;  // where it happened, when known
   std::string functionName;
-  int64_t wasmOffset = -1;    // byte offset in the module
-  int32_t exitCode = 0;       // TrapKind::Exit (WASI proc_exit)
+  int64_t wasmOffset = -1;  // byte offset in the module
+  int32_t exitCode = 0;     // TrapKind::Exit (WASI proc_exit)
 
   /// "integer divide by zero (in function 3 (fac) at offset 0x1a2)".
   std::string toString() const;

@@ -26,9 +26,39 @@
 #include "decoder/reader.h"
 #include "decoder/result.h"
 
+#define WISP_INLINE inline __attribute__((always_inline))
+
 namespace wisp::validator {
 
 using decoder::Module;
+
+/// A stack over a reused array whose push and pop stay inline in the decode loop
+/// (std::vector::push_back is not inlined at -O2). Used for operand types and frames.
+template <typename T>
+class FastStack {
+ public:
+  WISP_INLINE void push_back(const T& t) {
+    if (size_ == buf_.size()) grow();
+    buf_[size_++] = t;
+  }
+  WISP_INLINE T& back() { return buf_[size_ - 1]; }
+  WISP_INLINE const T& back() const { return buf_[size_ - 1]; }
+  WISP_INLINE T& front() { return buf_[0]; }
+  WISP_INLINE T& operator[](size_t i) { return buf_[i]; }
+  WISP_INLINE void pop_back() { size_--; }
+  WISP_INLINE size_t size() const { return size_; }
+  WISP_INLINE bool empty() const { return size_ == 0; }
+  void resize(size_t n) {
+    while (n > buf_.size()) grow();
+    size_ = n;
+  }
+  void clear() { size_ = 0; }
+
+ private:
+  [[gnu::noinline]] void grow() { buf_.resize(buf_.empty() ? 64 : buf_.size() * 2); }
+  std::vector<T> buf_;
+  size_t size_ = 0;
+};
 using decoder::Reader;
 
 enum class FrameKind : uint8_t { Function, Block, Loop, If, Else };
@@ -61,9 +91,7 @@ struct ControlFrame : Data {
 
   /// Types a branch to this frame carries: params for loops, results otherwise.
   const ValType* labelTypes() const { return kind == FrameKind::Loop ? sig.params : sig.results; }
-  uint32_t labelArity() const {
-    return kind == FrameKind::Loop ? sig.numParams : sig.numResults;
-  }
+  uint32_t labelArity() const { return kind == FrameKind::Loop ? sig.numParams : sig.numResults; }
 };
 
 /// A listener that does nothing: plain validation.
@@ -149,12 +177,18 @@ struct SigTypes {
 };
 constexpr ValType sigLetter(char c) {
   switch (c) {
-    case 'I': return ValType::I32;
-    case 'L': return ValType::I64;
-    case 'F': return ValType::F32;
-    case 'D': return ValType::F64;
-    case 'V': return ValType::V128;
-    default: return ValType::Bottom;
+    case 'I':
+      return ValType::I32;
+    case 'L':
+      return ValType::I64;
+    case 'F':
+      return ValType::F32;
+    case 'D':
+      return ValType::F64;
+    case 'V':
+      return ValType::V128;
+    default:
+      return ValType::Bottom;
   }
 }
 constexpr SigTypes makeSig(const char* s) {
@@ -168,15 +202,17 @@ struct SigTable {
   SigTypes entries[64] = {};
   constexpr SigTable() {
 #define WISP_SIG(name) entries[static_cast<int>(Sig::name)] = makeSig(#name);
-    WISP_SIG(I_X) WISP_SIG(L_X) WISP_SIG(F_X) WISP_SIG(D_X) WISP_SIG(V_X)
-    WISP_SIG(I_I) WISP_SIG(I_II) WISP_SIG(I_L) WISP_SIG(I_LL) WISP_SIG(I_F) WISP_SIG(I_FF)
-    WISP_SIG(I_D) WISP_SIG(I_DD) WISP_SIG(I_V) WISP_SIG(L_I) WISP_SIG(L_L) WISP_SIG(L_LL)
-    WISP_SIG(L_F) WISP_SIG(L_D) WISP_SIG(L_V) WISP_SIG(F_I) WISP_SIG(F_L) WISP_SIG(F_F)
-    WISP_SIG(F_FF) WISP_SIG(F_D) WISP_SIG(F_V) WISP_SIG(D_I) WISP_SIG(D_L) WISP_SIG(D_F)
-    WISP_SIG(D_D) WISP_SIG(D_DD) WISP_SIG(D_V) WISP_SIG(V_I) WISP_SIG(V_L) WISP_SIG(V_F)
-    WISP_SIG(V_D) WISP_SIG(V_V) WISP_SIG(V_VV) WISP_SIG(V_VVV) WISP_SIG(V_VI) WISP_SIG(V_VL)
-    WISP_SIG(V_VF) WISP_SIG(V_VD) WISP_SIG(V_IV) WISP_SIG(X_II) WISP_SIG(X_IL) WISP_SIG(X_IF)
-    WISP_SIG(X_ID) WISP_SIG(X_IV)
+    WISP_SIG(I_X)
+    WISP_SIG(L_X) WISP_SIG(F_X) WISP_SIG(D_X) WISP_SIG(V_X) WISP_SIG(I_I) WISP_SIG(I_II)
+        WISP_SIG(I_L) WISP_SIG(I_LL) WISP_SIG(I_F) WISP_SIG(I_FF) WISP_SIG(I_D) WISP_SIG(I_DD)
+            WISP_SIG(I_V) WISP_SIG(L_I) WISP_SIG(L_L) WISP_SIG(L_LL) WISP_SIG(L_F) WISP_SIG(L_D)
+                WISP_SIG(L_V) WISP_SIG(F_I) WISP_SIG(F_L) WISP_SIG(F_F) WISP_SIG(F_FF) WISP_SIG(F_D)
+                    WISP_SIG(F_V) WISP_SIG(D_I) WISP_SIG(D_L) WISP_SIG(D_F) WISP_SIG(D_D)
+                        WISP_SIG(D_DD) WISP_SIG(D_V) WISP_SIG(V_I) WISP_SIG(V_L) WISP_SIG(V_F)
+                            WISP_SIG(V_D) WISP_SIG(V_V) WISP_SIG(V_VV) WISP_SIG(V_VVV)
+                                WISP_SIG(V_VI) WISP_SIG(V_VL) WISP_SIG(V_VF) WISP_SIG(V_VD)
+                                    WISP_SIG(V_IV) WISP_SIG(X_II) WISP_SIG(X_IL) WISP_SIG(X_IF)
+                                        WISP_SIG(X_ID) WISP_SIG(X_IV)
 #undef WISP_SIG
   }
 };
@@ -196,8 +232,6 @@ class FunctionValidator {
   /// Validates (and reports to `listener`) the defined function `funcIndex`.
   Result<void> run(uint32_t funcIndex, Listener& listener);
 
-  /// Control stack, innermost last (the listener may inspect it).
-  std::vector<Frame>& frames() { return frames_; }
   /// Types of params followed by declared locals.
   std::span<const ValType> locals() const { return locals_; }
 
@@ -216,10 +250,19 @@ class FunctionValidator {
   const char* opText() const { return opName(op_); }
 
   // ---- operand stack ---------------------------------------------------------------
-  void push(ValType t) { stack_.push_back(t); }
+  WISP_INLINE void push(ValType t) { stack_.push_back(t); }
 
   // Pops one value. Returns false (with err_ set) on underflow or mismatch.
-  bool pop(ValType expected, ValType* got = nullptr) {
+  WISP_INLINE bool pop(ValType expected, ValType* got = nullptr) {
+    // Fast path: a value of exactly the expected type above the frame's base.
+    if (stack_.size() > frames_.back().height && stack_.back() == expected) {
+      stack_.pop_back();
+      if (got) *got = expected;
+      return true;
+    }
+    return popSlow(expected, got);
+  }
+  [[gnu::noinline]] bool popSlow(ValType expected, ValType* got) {
     Frame& f = frames_.back();
     if (stack_.size() == f.height) {
       if (f.unreachable) {
@@ -239,13 +282,13 @@ class FunctionValidator {
     return true;
   }
   bool popAny(ValType& got) { return pop(ValType::Bottom, &got); }
-  bool popValues(const ValType* types, uint32_t n) {
+  WISP_INLINE bool popValues(const ValType* types, uint32_t n) {
     for (uint32_t i = n; i-- > 0;) {
       if (!pop(types[i])) return false;
     }
     return true;
   }
-  void pushValues(const ValType* types, uint32_t n) {
+  WISP_INLINE void pushValues(const ValType* types, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) push(types[i]);
   }
   void setUnreachable() {
@@ -258,13 +301,13 @@ class FunctionValidator {
   // ---- immediates -------------------------------------------------------------------
   bool readBlockType(BlockSig& sig);
   bool readMemArg(uint32_t maxAlignLog2, MemArg& arg);
-  bool readIndex(uint32_t& out) {
+  WISP_INLINE bool readIndex(uint32_t& out) {
     if (r_.readU32(out)) return true;
     err_ = readerError();
     return false;
   }
   bool readMemoryIndexByte(uint32_t& memory);
-  bool checkMemory(uint32_t memory) {
+  WISP_INLINE bool checkMemory(uint32_t memory) {
     if (memory < m_.memories.size()) return true;
     err_ = error(opOffset_, "unknown memory " + std::to_string(memory));
     return false;
@@ -298,8 +341,8 @@ class FunctionValidator {
   uint32_t funcIndex_ = 0;
   const FuncType* funcType_ = nullptr;
   std::vector<ValType> locals_;
-  std::vector<ValType> stack_;
-  std::vector<Frame> frames_;
+  FastStack<ValType> stack_;
+  FastStack<Frame> frames_;
   std::vector<Frame*> brTargets_;
   bool live_ = true;
   Op op_ = Op::Nop;
@@ -384,7 +427,7 @@ bool FunctionValidator<L>::readBlockType(BlockSig& sig) {
 }
 
 template <typename L>
-bool FunctionValidator<L>::readMemArg(uint32_t maxAlignLog2, MemArg& arg) {
+WISP_INLINE bool FunctionValidator<L>::readMemArg(uint32_t maxAlignLog2, MemArg& arg) {
   uint32_t align;
   if (!r_.readU32(align)) {
     err_ = readerError();
@@ -412,8 +455,8 @@ bool FunctionValidator<L>::readMemArg(uint32_t maxAlignLog2, MemArg& arg) {
     arg.offset = off;
   }
   if (align > maxAlignLog2) {
-    err_ = error(opOffset_, std::string("alignment must not be larger than natural in ") +
-                                opText());
+    err_ =
+        error(opOffset_, std::string("alignment must not be larger than natural in ") + opText());
     return false;
   }
   arg.alignLog2 = align;
@@ -442,7 +485,7 @@ bool FunctionValidator<L>::readMemoryIndexByte(uint32_t& memory) {
 }
 
 template <typename L>
-bool FunctionValidator<L>::pushFrame(FrameKind kind, const BlockSig& sig) {
+WISP_INLINE bool FunctionValidator<L>::pushFrame(FrameKind kind, const BlockSig& sig) {
   if (!popValues(sig.params, sig.numParams)) return false;
   Frame f;
   f.kind = kind;
@@ -475,8 +518,8 @@ bool FunctionValidator<L>::endFrame(L& l) {
   const bool fallthroughLive = live_;
   if (f.liveAtStart) l.onEnd(f, fallthroughLive);
   const bool afterLive =
-      f.liveAtStart && (fallthroughLive || (f.kind != FrameKind::Loop && f.branchedTo) ||
-                        f.kind == FrameKind::If);
+      f.liveAtStart &&
+      (fallthroughLive || (f.kind != FrameKind::Loop && f.branchedTo) || f.kind == FrameKind::If);
   BlockSig sig = f.sig;
   frames_.pop_back();
   pushValues(sig.results, sig.numResults);
@@ -537,7 +580,7 @@ bool FunctionValidator<L>::doBrTable(L& l) {
 }
 
 template <typename L>
-bool FunctionValidator<L>::doSimple(L& l, Op op, Sig sig) {
+WISP_INLINE bool FunctionValidator<L>::doSimple(L& l, Op op, Sig sig) {
   const detail::SigTypes& s = detail::kSigTable.entries[static_cast<int>(sig)];
   for (uint32_t i = s.numParams; i-- > 0;) {
     if (!pop(s.params[i])) return false;
@@ -601,10 +644,6 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
   live_ = true;
   if (!readLocals()) return std::move(err_);
 
-  // Buffers sized from the body so the hot loop rarely reallocates.
-  stack_.reserve(64);
-  frames_.reserve(16);
-
   l.onFunctionStart(*funcType_, locals_);
   {
     Frame f;
@@ -626,7 +665,8 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
     }
     opOffset_ = r_.offset();
     uint8_t byte;
-    if (!r_.readByte(byte)) return error(opOffset_, "unexpected end of function (END opcode expected)");
+    if (!r_.readByte(byte))
+      return error(opOffset_, "unexpected end of function (END opcode expected)");
     op_ = static_cast<Op>(byte);
     if (live_) l.atOffset(opOffset_);
     switch (byte) {
@@ -719,7 +759,8 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
         }
         uint32_t f;
         WISP_CHECK(readIndex(f));
-        if (f >= m_.functions.size()) return error(opOffset_, "unknown function " + std::to_string(f));
+        if (f >= m_.functions.size())
+          return error(opOffset_, "unknown function " + std::to_string(f));
         const FuncType& t = m_.functionType(f);
         WISP_CHECK(popValues(t.types.data(), t.numParams));
         if (byte == 0x12) {
@@ -811,7 +852,8 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
           push(g.type);
           if (live_) l.onGlobalGet(i);
         } else {
-          if (!g.isMutable) return error(opOffset_, "global is immutable: global " + std::to_string(i));
+          if (!g.isMutable)
+            return error(opOffset_, "global is immutable: global " + std::to_string(i));
           WISP_CHECK(pop(g.type));
           if (live_) l.onGlobalSet(i);
         }
@@ -833,8 +875,20 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
         }
         break;
       }
-      case 0x28: case 0x29: case 0x2A: case 0x2B: case 0x2C: case 0x2D: case 0x2E:
-      case 0x2F: case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35: {
+      case 0x28:
+      case 0x29:
+      case 0x2A:
+      case 0x2B:
+      case 0x2C:
+      case 0x2D:
+      case 0x2E:
+      case 0x2F:
+      case 0x30:
+      case 0x31:
+      case 0x32:
+      case 0x33:
+      case 0x34:
+      case 0x35: {
         const OpInfo& info = opInfoByIndex(byte);
         MemArg arg;
         WISP_CHECK(readMemArg(info.log2Align, arg));
@@ -844,8 +898,15 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
         if (live_) l.onLoad(op_, arg);
         break;
       }
-      case 0x36: case 0x37: case 0x38: case 0x39: case 0x3A: case 0x3B: case 0x3C:
-      case 0x3D: case 0x3E: {
+      case 0x36:
+      case 0x37:
+      case 0x38:
+      case 0x39:
+      case 0x3A:
+      case 0x3B:
+      case 0x3C:
+      case 0x3D:
+      case 0x3E: {
         const OpInfo& info = opInfoByIndex(byte);
         MemArg arg;
         WISP_CHECK(readMemArg(info.log2Align, arg));
@@ -911,7 +972,9 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
         ValType t;
         WISP_CHECK(popAny(t));
         if (t != ValType::Bottom && !isReference(t)) {
-          return error(opOffset_, std::string("type mismatch in ref.is_null: expected a reference, got ") + valTypeName(t));
+          return error(opOffset_,
+                       std::string("type mismatch in ref.is_null: expected a reference, got ") +
+                           valTypeName(t));
         }
         push(ValType::I32);
         if (live_) l.onRefIsNull();
@@ -920,7 +983,8 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
       case 0xD2: {  // ref.func
         uint32_t f;
         WISP_CHECK(readIndex(f));
-        if (f >= m_.functions.size()) return error(opOffset_, "unknown function " + std::to_string(f));
+        if (f >= m_.functions.size())
+          return error(opOffset_, "unknown function " + std::to_string(f));
         if (!m_.declaredFunctionRefs[f]) {
           return error(opOffset_, "undeclared function reference " + std::to_string(f));
         }

@@ -42,12 +42,12 @@ class ModuleValidator {
   Result<void> checkLimits(const Limits& l, uint64_t bound, const char* what,
                            const std::string& context, uint32_t at) {
     if (l.min > bound) {
-      return fail(at, context, std::string(what) + " size must be at most " +
-                                  std::to_string(bound));
+      return fail(at, context,
+                  std::string(what) + " size must be at most " + std::to_string(bound));
     }
     if (l.hasMax && l.max > bound) {
-      return fail(at, context, std::string(what) + " size must be at most " +
-                                  std::to_string(bound));
+      return fail(at, context,
+                  std::string(what) + " size must be at most " + std::to_string(bound));
     }
     if (l.hasMax && l.min > l.max) {
       return fail(at, context, "size minimum must not be greater than maximum");
@@ -99,15 +99,16 @@ class ModuleValidator {
 
   Result<void> checkTables() {
     for (size_t i = m_.numImportedTables; i < m_.tables.size(); i++) {
-      WISP_TRY(checkLimits(m_.tables[i].limits, 0xFFFFFFFFu, "table",
-                           "table " + std::to_string(i), m_.tableOffsets[i]));
+      WISP_TRY(checkLimits(m_.tables[i].limits, 0xFFFFFFFFu, "table", "table " + std::to_string(i),
+                           m_.tableOffsets[i]));
     }
     return success();
   }
 
   Result<void> checkMemories() {
     if (m_.memories.size() > 1 && !features_.multiMemory) {
-      return fail(m_.memoryOffsets[1], "memory " + std::to_string(1), "multiple memories are not allowed");
+      return fail(m_.memoryOffsets[1], "memory " + std::to_string(1),
+                  "multiple memories are not allowed");
     }
     for (size_t i = m_.numImportedMemories; i < m_.memories.size(); i++) {
       WISP_TRY(checkMemoryType(m_.memories[i], "memory " + std::to_string(i), m_.memoryOffsets[i]));
@@ -121,8 +122,9 @@ class ModuleValidator {
   Result<void> checkConstExpr(const ConstExpr& e, ValType expected, const std::string& ctx) {
     auto globalType = [&](uint64_t index, ValType& out) -> Result<void> {
       if (index >= m_.numImportedGlobals) {
-        return fail(e.offset, ctx, "unknown global " + std::to_string(index) +
-                                       " (constant expressions may only read imported globals)");
+        return fail(e.offset, ctx,
+                    "unknown global " + std::to_string(index) +
+                        " (constant expressions may only read imported globals)");
       }
       const GlobalType& g = m_.globals[index].type;
       if (g.isMutable) {
@@ -144,8 +146,9 @@ class ModuleValidator {
       if (e.kind == ConstExpr::Kind::GlobalGet) WISP_TRY(globalType(e.value, t));
       if (e.kind == ConstExpr::Kind::RefFunc) WISP_TRY(refFunc(e.value));
       if (t != expected) {
-        return fail(e.offset, ctx, std::string("type mismatch in constant expression: expected ") +
-                                       valTypeName(expected) + ", got " + valTypeName(t));
+        return fail(e.offset, ctx,
+                    std::string("type mismatch in constant expression: expected ") +
+                        valTypeName(expected) + ", got " + valTypeName(t));
       }
       return success();
     }
@@ -160,11 +163,36 @@ class ModuleValidator {
       if (!r.readByte(op)) return fail(at, ctx, r.errorMessage());
       if (op == 0x0B) break;
       switch (op) {
-        case 0x41: { int32_t v; (void)r.readS32(v); stack.push_back(ValType::I32); break; }
-        case 0x42: { int64_t v; (void)r.readS64(v); stack.push_back(ValType::I64); break; }
-        case 0x43: { uint32_t v; (void)r.readF32Bits(v); stack.push_back(ValType::F32); break; }
-        case 0x44: { uint64_t v; (void)r.readF64Bits(v); stack.push_back(ValType::F64); break; }
-        case 0xD0: { uint8_t b = 0; (void)r.readByte(b); stack.push_back(static_cast<ValType>(b)); break; }
+        case 0x41: {
+          int32_t v;
+          (void)r.readS32(v);
+          stack.push_back(ValType::I32);
+          break;
+        }
+        case 0x42: {
+          int64_t v;
+          (void)r.readS64(v);
+          stack.push_back(ValType::I64);
+          break;
+        }
+        case 0x43: {
+          uint32_t v;
+          (void)r.readF32Bits(v);
+          stack.push_back(ValType::F32);
+          break;
+        }
+        case 0x44: {
+          uint64_t v;
+          (void)r.readF64Bits(v);
+          stack.push_back(ValType::F64);
+          break;
+        }
+        case 0xD0: {
+          uint8_t b = 0;
+          (void)r.readByte(b);
+          stack.push_back(static_cast<ValType>(b));
+          break;
+        }
         case 0xD2: {
           uint32_t f = 0;
           (void)r.readU32(f);
@@ -187,7 +215,12 @@ class ModuleValidator {
           stack.push_back(ValType::V128);
           break;
         }
-        case 0x6A: case 0x6B: case 0x6C: case 0x7C: case 0x7D: case 0x7E: {
+        case 0x6A:
+        case 0x6B:
+        case 0x6C:
+        case 0x7C:
+        case 0x7D:
+        case 0x7E: {
           const ValType t = op < 0x70 ? ValType::I32 : ValType::I64;
           if (stack.size() < 2 || stack[stack.size() - 1] != t || stack[stack.size() - 2] != t) {
             return fail(at, ctx, "type mismatch in constant expression");
@@ -222,14 +255,23 @@ class ModuleValidator {
       if (!names.insert(e.name).second) return fail(e.offset, ctx, "duplicate export name");
       size_t bound = 0;
       switch (e.kind) {
-        case ExternKind::Func: bound = m_.functions.size(); break;
-        case ExternKind::Table: bound = m_.tables.size(); break;
-        case ExternKind::Memory: bound = m_.memories.size(); break;
-        case ExternKind::Global: bound = m_.globals.size(); break;
+        case ExternKind::Func:
+          bound = m_.functions.size();
+          break;
+        case ExternKind::Table:
+          bound = m_.tables.size();
+          break;
+        case ExternKind::Memory:
+          bound = m_.memories.size();
+          break;
+        case ExternKind::Global:
+          bound = m_.globals.size();
+          break;
       }
       if (e.index >= bound) {
-        return fail(e.offset, ctx, std::string("unknown ") + externKindName(e.kind) + " " +
-                                std::to_string(e.index));
+        return fail(
+            e.offset, ctx,
+            std::string("unknown ") + externKindName(e.kind) + " " + std::to_string(e.index));
       }
       if (e.kind == ExternKind::Func) m_.declaredFunctionRefs[e.index] = true;
     }
@@ -265,7 +307,8 @@ class ModuleValidator {
         for (const auto& e : seg.exprs) WISP_TRY(checkConstExpr(e, seg.type, ctx));
       } else {
         for (uint32_t f : seg.funcIndices) {
-          if (f >= m_.functions.size()) return fail(seg.offset, ctx, "unknown function " + std::to_string(f));
+          if (f >= m_.functions.size())
+            return fail(seg.offset, ctx, "unknown function " + std::to_string(f));
           m_.declaredFunctionRefs[f] = true;
         }
       }
@@ -281,8 +324,8 @@ class ModuleValidator {
       if (d.memory >= m_.memories.size()) {
         return fail(d.offset, ctx, "unknown memory " + std::to_string(d.memory));
       }
-      WISP_TRY(checkConstExpr(d.offsetExpr,
-                              m_.memories[d.memory].limits.is64 ? ValType::I64 : ValType::I32, ctx));
+      WISP_TRY(checkConstExpr(
+          d.offsetExpr, m_.memories[d.memory].limits.is64 ? ValType::I64 : ValType::I32, ctx));
     }
     return success();
   }
@@ -311,6 +354,12 @@ Result<void> validateModule(Module& m, const Features& features) {
     WISP_TRY(v.run(f, l));
   }
   return success();
+}
+
+Result<void> validateBytes(std::span<const uint8_t> bytes, const Features& features) {
+  auto m = decoder::decodeModuleView(bytes, features);
+  if (!m) return m.takeError();
+  return validateModule(*m, features);
 }
 
 Result<Module> decodeAndValidate(std::vector<uint8_t> bytes, const Features& features) {

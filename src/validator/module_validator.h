@@ -19,8 +19,10 @@ Result<void> validateFunction(const decoder::Module& m, uint32_t funcIndex,
 /// validateModuleStructure plus every function body.
 Result<void> validateModule(decoder::Module& m, const Features& features = {});
 
-/// Decode and validate in one call (what `wisp validate` does).
+/// Decode and validate in one call, taking ownership of the bytes.
 Result<decoder::Module> decodeAndValidate(std::vector<uint8_t> bytes,
                                           const Features& features = {});
+/// Validates without copying the bytes (what `wisp validate` does).
+Result<void> validateBytes(std::span<const uint8_t> bytes, const Features& features = {});
 
 }  // namespace wisp::validator

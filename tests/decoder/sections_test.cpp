@@ -46,7 +46,7 @@ TEST(Header, EmptyModuleDecodes) {
   EXPECT_TRUE(m->functions.empty());
   EXPECT_FALSE(m->start.has_value());
   EXPECT_FALSE(m->dataCount.has_value());
-  EXPECT_EQ(m->bytes, moduleWith());
+  EXPECT_EQ(std::vector<uint8_t>(m->bytes.begin(), m->bytes.end()), moduleWith());
 }
 
 TEST(Header, TruncatedHeader) {

@@ -36,23 +36,73 @@ void MacroAssembler::convert(Op op, Reg dst, Reg src, Reg temp, Label invalid, L
   // Float -> integer truncations, trapping (0xA8-0xB1) and saturating (0xFC00-07).
   bool trunc = true, isSigned = false, srcF64 = false, dst64 = false, saturating = false;
   switch (op) {
-    case Op::I32TruncF32S: isSigned = true; break;
-    case Op::I32TruncF32U: break;
-    case Op::I32TruncF64S: isSigned = true; srcF64 = true; break;
-    case Op::I32TruncF64U: srcF64 = true; break;
-    case Op::I64TruncF32S: isSigned = true; dst64 = true; break;
-    case Op::I64TruncF32U: dst64 = true; break;
-    case Op::I64TruncF64S: isSigned = true; srcF64 = true; dst64 = true; break;
-    case Op::I64TruncF64U: srcF64 = true; dst64 = true; break;
-    case Op::I32TruncSatF32S: saturating = true; isSigned = true; break;
-    case Op::I32TruncSatF32U: saturating = true; break;
-    case Op::I32TruncSatF64S: saturating = true; isSigned = true; srcF64 = true; break;
-    case Op::I32TruncSatF64U: saturating = true; srcF64 = true; break;
-    case Op::I64TruncSatF32S: saturating = true; isSigned = true; dst64 = true; break;
-    case Op::I64TruncSatF32U: saturating = true; dst64 = true; break;
-    case Op::I64TruncSatF64S: saturating = true; isSigned = true; srcF64 = true; dst64 = true; break;
-    case Op::I64TruncSatF64U: saturating = true; srcF64 = true; dst64 = true; break;
-    default: trunc = false; break;
+    case Op::I32TruncF32S:
+      isSigned = true;
+      break;
+    case Op::I32TruncF32U:
+      break;
+    case Op::I32TruncF64S:
+      isSigned = true;
+      srcF64 = true;
+      break;
+    case Op::I32TruncF64U:
+      srcF64 = true;
+      break;
+    case Op::I64TruncF32S:
+      isSigned = true;
+      dst64 = true;
+      break;
+    case Op::I64TruncF32U:
+      dst64 = true;
+      break;
+    case Op::I64TruncF64S:
+      isSigned = true;
+      srcF64 = true;
+      dst64 = true;
+      break;
+    case Op::I64TruncF64U:
+      srcF64 = true;
+      dst64 = true;
+      break;
+    case Op::I32TruncSatF32S:
+      saturating = true;
+      isSigned = true;
+      break;
+    case Op::I32TruncSatF32U:
+      saturating = true;
+      break;
+    case Op::I32TruncSatF64S:
+      saturating = true;
+      isSigned = true;
+      srcF64 = true;
+      break;
+    case Op::I32TruncSatF64U:
+      saturating = true;
+      srcF64 = true;
+      break;
+    case Op::I64TruncSatF32S:
+      saturating = true;
+      isSigned = true;
+      dst64 = true;
+      break;
+    case Op::I64TruncSatF32U:
+      saturating = true;
+      dst64 = true;
+      break;
+    case Op::I64TruncSatF64S:
+      saturating = true;
+      isSigned = true;
+      srcF64 = true;
+      dst64 = true;
+      break;
+    case Op::I64TruncSatF64U:
+      saturating = true;
+      srcF64 = true;
+      dst64 = true;
+      break;
+    default:
+      trunc = false;
+      break;
   }
   if (trunc) {
     a::Xmm x = xmm(src);
@@ -71,8 +121,7 @@ void MacroAssembler::convert(Op op, Reg dst, Reg src, Reg temp, Label invalid, L
       srcF64 ? as_.cvttsd2si(out, in) : as_.cvttss2si(out, in);
     };
 
-    Label nan = as_.newLabel(), low = as_.newLabel(), high = as_.newLabel(),
-          done = as_.newLabel();
+    Label nan = as_.newLabel(), low = as_.newLabel(), high = as_.newLabel(), done = as_.newLabel();
     ucomis(x, x);
     as_.jp(saturating ? nan : invalid);
     // Range of values whose truncation fits; the lower bound is inclusive where the
@@ -147,15 +196,27 @@ void MacroAssembler::convert(Op op, Reg dst, Reg src, Reg temp, Label invalid, L
 
   a::Xmm d = xmm(dst);
   switch (op) {
-    case Op::F32DemoteF64: as_.cvtsd2ss(d, xmm(src)); return;
-    case Op::F64PromoteF32: as_.cvtss2sd(d, xmm(src)); return;
-    case Op::F32ConvertI32S: as_.cvtsi2ss(d, gp32(src)); return;
-    case Op::F64ConvertI32S: as_.cvtsi2sd(d, gp32(src)); return;
+    case Op::F32DemoteF64:
+      as_.cvtsd2ss(d, xmm(src));
+      return;
+    case Op::F64PromoteF32:
+      as_.cvtss2sd(d, xmm(src));
+      return;
+    case Op::F32ConvertI32S:
+      as_.cvtsi2ss(d, gp32(src));
+      return;
+    case Op::F64ConvertI32S:
+      as_.cvtsi2sd(d, gp32(src));
+      return;
     // i32 values are kept zero-extended, so the 64-bit signed conversion is exact.
     case Op::F32ConvertI32U:
-    case Op::F32ConvertI64S: as_.cvtsi2ss(d, gp64(src)); return;
+    case Op::F32ConvertI64S:
+      as_.cvtsi2ss(d, gp64(src));
+      return;
     case Op::F64ConvertI32U:
-    case Op::F64ConvertI64S: as_.cvtsi2sd(d, gp64(src)); return;
+    case Op::F64ConvertI64S:
+      as_.cvtsi2sd(d, gp64(src));
+      return;
     case Op::F32ConvertI64U:
     case Op::F64ConvertI64U: {
       const bool toF64 = op == Op::F64ConvertI64U;
@@ -176,7 +237,8 @@ void MacroAssembler::convert(Op op, Reg dst, Reg src, Reg temp, Label invalid, L
       as_.bind(done);
       return;
     }
-    default: return;
+    default:
+      return;
   }
 }
 

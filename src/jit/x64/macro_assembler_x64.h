@@ -156,11 +156,21 @@ class MacroAssembler {
   void store(int32_t slot, Reg src, ValType t) {
     a::Mem m = a::ptr(a::rbp, slot);
     switch (t) {
-      case ValType::I32: as_.mov(m, gp32(src)); break;
-      case ValType::F32: as_.movss(m, xmm(src)); break;
-      case ValType::F64: as_.movsd(m, xmm(src)); break;
-      case ValType::V128: as_.movups(m, xmm(src)); break;
-      default: as_.mov(m, gp64(src)); break;
+      case ValType::I32:
+        as_.mov(m, gp32(src));
+        break;
+      case ValType::F32:
+        as_.movss(m, xmm(src));
+        break;
+      case ValType::F64:
+        as_.movsd(m, xmm(src));
+        break;
+      case ValType::V128:
+        as_.movups(m, xmm(src));
+        break;
+      default:
+        as_.mov(m, gp64(src));
+        break;
     }
   }
   void storeConst(int32_t slot, ValType t, int64_t bits) {
@@ -179,11 +189,21 @@ class MacroAssembler {
   void load(Reg dst, int32_t slot, ValType t) {
     a::Mem m = a::ptr(a::rbp, slot);
     switch (t) {
-      case ValType::I32: as_.mov(gp32(dst), m); break;
-      case ValType::F32: as_.movss(xmm(dst), m); break;
-      case ValType::F64: as_.movsd(xmm(dst), m); break;
-      case ValType::V128: as_.movups(xmm(dst), m); break;
-      default: as_.mov(gp64(dst), m); break;
+      case ValType::I32:
+        as_.mov(gp32(dst), m);
+        break;
+      case ValType::F32:
+        as_.movss(xmm(dst), m);
+        break;
+      case ValType::F64:
+        as_.movsd(xmm(dst), m);
+        break;
+      case ValType::V128:
+        as_.movups(xmm(dst), m);
+        break;
+      default:
+        as_.mov(gp64(dst), m);
+        break;
     }
   }
   void moveSlot(int32_t dst, int32_t src, ValType t) {
@@ -200,7 +220,9 @@ class MacroAssembler {
     }
   }
   /// Outgoing stack argument `offset` bytes above the stack pointer.
-  void storeOutgoing(uint32_t offset, Reg src, ValType t) { storeMem(a::ptr(a::rsp, offset), src, t); }
+  void storeOutgoing(uint32_t offset, Reg src, ValType t) {
+    storeMem(a::ptr(a::rsp, offset), src, t);
+  }
   void storeOutgoingConst(uint32_t offset, ValType t, int64_t bits) {
     a::Mem m = a::ptr(a::rsp, offset);
     if (t == ValType::I32 || t == ValType::F32) {
@@ -214,7 +236,9 @@ class MacroAssembler {
       as_.mov(m, a::r11);
     }
   }
-  void loadOutgoing(Reg dst, uint32_t offset, ValType t) { loadMem(dst, a::ptr(a::rsp, offset), t); }
+  void loadOutgoing(Reg dst, uint32_t offset, ValType t) {
+    loadMem(dst, a::ptr(a::rsp, offset), t);
+  }
   /// Copies an outgoing-area slot (a callee's extra result) to a frame slot.
   void outgoingToSlot(int32_t slot, uint32_t offset, ValType t) {
     if (t == ValType::V128) {
@@ -325,19 +349,28 @@ class MacroAssembler {
         const int count = imm & (is64 ? 63 : 31);
         if (dst != lhs) as_.mov(d, l);
         switch (op) {
-          case IntBinop::Shl: as_.shl(d, count); break;
-          case IntBinop::ShrS: as_.sar(d, count); break;
-          case IntBinop::ShrU: as_.shr(d, count); break;
-          case IntBinop::Rotl: as_.rol(d, count); break;
-          default: as_.ror(d, count); break;
+          case IntBinop::Shl:
+            as_.shl(d, count);
+            break;
+          case IntBinop::ShrS:
+            as_.sar(d, count);
+            break;
+          case IntBinop::ShrU:
+            as_.shr(d, count);
+            break;
+          case IntBinop::Rotl:
+            as_.rol(d, count);
+            break;
+          default:
+            as_.ror(d, count);
+            break;
         }
         return;
       }
     }
   }
   /// dst = lhs / rhs (or remainder). rax and rdx hold no other live values.
-  void divRem(DivKind kind, bool is64, Reg dst, Reg lhs, Reg rhs, Label divByZero,
-              Label overflow) {
+  void divRem(DivKind kind, bool is64, Reg dst, Reg lhs, Reg rhs, Label divByZero, Label overflow) {
     a::Gp r = gp(rhs, is64);
     if (rhs == rax || rhs == rdx) {
       as_.mov(gp(Reg::gp(11), is64), r);
@@ -434,13 +467,25 @@ class MacroAssembler {
   /// Sign/zero extensions and wrap: i32.extend8_s ... i64.extend_i32_u, i32.wrap_i64.
   void extend(Op op, Reg dst, Reg src) {
     switch (op) {
-      case Op::I32Extend8S: as_.movsx(gp32(dst), gpb(src)); break;
-      case Op::I32Extend16S: as_.movsx(gp32(dst), gpw(src)); break;
-      case Op::I64Extend8S: as_.movsx(gp64(dst), gpb(src)); break;
-      case Op::I64Extend16S: as_.movsx(gp64(dst), gpw(src)); break;
+      case Op::I32Extend8S:
+        as_.movsx(gp32(dst), gpb(src));
+        break;
+      case Op::I32Extend16S:
+        as_.movsx(gp32(dst), gpw(src));
+        break;
+      case Op::I64Extend8S:
+        as_.movsx(gp64(dst), gpb(src));
+        break;
+      case Op::I64Extend16S:
+        as_.movsx(gp64(dst), gpw(src));
+        break;
       case Op::I64Extend32S:
-      case Op::I64ExtendI32S: as_.movsxd(gp64(dst), gp32(src)); break;
-      default: as_.mov(gp32(dst), gp32(src)); break;  // wrap, extend_i32_u
+      case Op::I64ExtendI32S:
+        as_.movsxd(gp64(dst), gp32(src));
+        break;
+      default:
+        as_.mov(gp32(dst), gp32(src));
+        break;  // wrap, extend_i32_u
     }
   }
 
@@ -539,7 +584,10 @@ class MacroAssembler {
       default: {
         // roundss/roundsd modes: 0 nearest-even, 1 floor, 2 ceil, 3 trunc; 8 = no
         // precision exception.
-        int mode = op == FloatUnop::Nearest ? 0 : op == FloatUnop::Floor ? 1 : op == FloatUnop::Ceil ? 2 : 3;
+        int mode = op == FloatUnop::Nearest ? 0
+                   : op == FloatUnop::Floor ? 1
+                   : op == FloatUnop::Ceil  ? 2
+                                            : 3;
         if (isF64) {
           as_.roundsd(d, s, mode | 8);
         } else {
@@ -597,10 +645,18 @@ class MacroAssembler {
   void convert(Op op, Reg dst, Reg src, Reg temp, Label invalid, Label overflow);
   void reinterpret(Op op, Reg dst, Reg src) {
     switch (op) {
-      case Op::I32ReinterpretF32: as_.movd(gp32(dst), xmm(src)); break;
-      case Op::I64ReinterpretF64: as_.movq(gp64(dst), xmm(src)); break;
-      case Op::F32ReinterpretI32: as_.movd(xmm(dst), gp32(src)); break;
-      default: as_.movq(xmm(dst), gp64(src)); break;
+      case Op::I32ReinterpretF32:
+        as_.movd(gp32(dst), xmm(src));
+        break;
+      case Op::I64ReinterpretF64:
+        as_.movq(gp64(dst), xmm(src));
+        break;
+      case Op::F32ReinterpretI32:
+        as_.movd(xmm(dst), gp32(src));
+        break;
+      default:
+        as_.movq(xmm(dst), gp64(src));
+        break;
     }
   }
 
@@ -612,22 +668,62 @@ class MacroAssembler {
     a::Mem m = address(index, offset);
     uint32_t at = offset_();
     switch (op) {
-      case Op::I32Load: as_.mov(gp32(dst), m); break;
-      case Op::I64Load: as_.mov(gp64(dst), m); break;
-      case Op::F32Load: as_.movss(xmm(dst), m); break;
-      case Op::F64Load: as_.movsd(xmm(dst), m); break;
-      case Op::I32Load8S: m.setSize(1); as_.movsx(gp32(dst), m); break;
-      case Op::I32Load8U: m.setSize(1); as_.movzx(gp32(dst), m); break;
-      case Op::I32Load16S: m.setSize(2); as_.movsx(gp32(dst), m); break;
-      case Op::I32Load16U: m.setSize(2); as_.movzx(gp32(dst), m); break;
-      case Op::I64Load8S: m.setSize(1); as_.movsx(gp64(dst), m); break;
-      case Op::I64Load8U: m.setSize(1); as_.movzx(gp32(dst), m); break;
-      case Op::I64Load16S: m.setSize(2); as_.movsx(gp64(dst), m); break;
-      case Op::I64Load16U: m.setSize(2); as_.movzx(gp32(dst), m); break;
-      case Op::I64Load32S: m.setSize(4); as_.movsxd(gp64(dst), m); break;
-      case Op::I64Load32U: as_.mov(gp32(dst), m); break;
-      case Op::V128Load: as_.movups(xmm(dst), m); break;
-      default: break;
+      case Op::I32Load:
+        as_.mov(gp32(dst), m);
+        break;
+      case Op::I64Load:
+        as_.mov(gp64(dst), m);
+        break;
+      case Op::F32Load:
+        as_.movss(xmm(dst), m);
+        break;
+      case Op::F64Load:
+        as_.movsd(xmm(dst), m);
+        break;
+      case Op::I32Load8S:
+        m.setSize(1);
+        as_.movsx(gp32(dst), m);
+        break;
+      case Op::I32Load8U:
+        m.setSize(1);
+        as_.movzx(gp32(dst), m);
+        break;
+      case Op::I32Load16S:
+        m.setSize(2);
+        as_.movsx(gp32(dst), m);
+        break;
+      case Op::I32Load16U:
+        m.setSize(2);
+        as_.movzx(gp32(dst), m);
+        break;
+      case Op::I64Load8S:
+        m.setSize(1);
+        as_.movsx(gp64(dst), m);
+        break;
+      case Op::I64Load8U:
+        m.setSize(1);
+        as_.movzx(gp32(dst), m);
+        break;
+      case Op::I64Load16S:
+        m.setSize(2);
+        as_.movsx(gp64(dst), m);
+        break;
+      case Op::I64Load16U:
+        m.setSize(2);
+        as_.movzx(gp32(dst), m);
+        break;
+      case Op::I64Load32S:
+        m.setSize(4);
+        as_.movsxd(gp64(dst), m);
+        break;
+      case Op::I64Load32U:
+        as_.mov(gp32(dst), m);
+        break;
+      case Op::V128Load:
+        as_.movups(xmm(dst), m);
+        break;
+      default:
+        break;
     }
     return at;
   }
@@ -635,17 +731,34 @@ class MacroAssembler {
     a::Mem m = address(index, offset);
     uint32_t at = offset_();
     switch (op) {
-      case Op::I32Store: as_.mov(m, gp32(value)); break;
-      case Op::I64Store: as_.mov(m, gp64(value)); break;
-      case Op::F32Store: as_.movss(m, xmm(value)); break;
-      case Op::F64Store: as_.movsd(m, xmm(value)); break;
+      case Op::I32Store:
+        as_.mov(m, gp32(value));
+        break;
+      case Op::I64Store:
+        as_.mov(m, gp64(value));
+        break;
+      case Op::F32Store:
+        as_.movss(m, xmm(value));
+        break;
+      case Op::F64Store:
+        as_.movsd(m, xmm(value));
+        break;
       case Op::I32Store8:
-      case Op::I64Store8: as_.mov(m, gpb(value)); break;
+      case Op::I64Store8:
+        as_.mov(m, gpb(value));
+        break;
       case Op::I32Store16:
-      case Op::I64Store16: as_.mov(m, gpw(value)); break;
-      case Op::I64Store32: as_.mov(m, gp32(value)); break;
-      case Op::V128Store: as_.movups(m, xmm(value)); break;
-      default: break;
+      case Op::I64Store16:
+        as_.mov(m, gpw(value));
+        break;
+      case Op::I64Store32:
+        as_.mov(m, gp32(value));
+        break;
+      case Op::V128Store:
+        as_.movups(m, xmm(value));
+        break;
+      default:
+        break;
     }
     return at;
   }
@@ -655,12 +768,21 @@ class MacroAssembler {
     uint32_t at = offset_();
     switch (op) {
       case Op::I32Store8:
-      case Op::I64Store8: m.setSize(1); as_.mov(m, static_cast<int8_t>(value)); break;
+      case Op::I64Store8:
+        m.setSize(1);
+        as_.mov(m, static_cast<int8_t>(value));
+        break;
       case Op::I32Store16:
-      case Op::I64Store16: m.setSize(2); as_.mov(m, static_cast<int16_t>(value)); break;
+      case Op::I64Store16:
+        m.setSize(2);
+        as_.mov(m, static_cast<int16_t>(value));
+        break;
       case Op::I32Store:
       case Op::I64Store32:
-      case Op::F32Store: m.setSize(4); as_.mov(m, static_cast<int32_t>(value)); break;
+      case Op::F32Store:
+        m.setSize(4);
+        as_.mov(m, static_cast<int32_t>(value));
+        break;
       default:
         m.setSize(8);
         as_.mov(m, static_cast<int32_t>(value));  // caller checked it fits
@@ -679,8 +801,12 @@ class MacroAssembler {
   }
 
   // ---- context fields, globals, tables ---------------------------------------------------
-  void loadContextField(Reg dst, uint32_t offset, ValType t) { loadMem(dst, a::ptr(a::r14, offset), t); }
-  void storeContextField(uint32_t offset, Reg src, ValType t) { storeMem(a::ptr(a::r14, offset), src, t); }
+  void loadContextField(Reg dst, uint32_t offset, ValType t) {
+    loadMem(dst, a::ptr(a::r14, offset), t);
+  }
+  void storeContextField(uint32_t offset, Reg src, ValType t) {
+    storeMem(a::ptr(a::r14, offset), src, t);
+  }
   /// Global reached through a pointer in the context (imported globals).
   void loadIndirectGlobal(Reg dst, uint32_t ptrOffset, ValType t) {
     as_.mov(a::r11, a::qword_ptr(a::r14, ptrOffset));
@@ -746,7 +872,9 @@ class MacroAssembler {
   void callHelper(Helper h) { as_.call(a::qword_ptr(a::r14, VMContextLayout::helper(h))); }
   /// Loads the address of the caller-visible context (first helper argument).
   void moveContextTo(Reg dst) { as_.mov(gp64(dst), a::r14); }
-  void loadContextPointer(Reg dst, uint32_t offset) { as_.mov(gp64(dst), a::qword_ptr(a::r14, offset)); }
+  void loadContextPointer(Reg dst, uint32_t offset) {
+    as_.mov(gp64(dst), a::qword_ptr(a::r14, offset));
+  }
   void trapStub(Helper h, TrapKind kind, uint32_t wasmOffset) {
     resetStackForStub();
     as_.mov(a::rdi, a::r14);
@@ -783,8 +911,8 @@ class MacroAssembler {
   void patchJumpTables(uint8_t* code) {
     asmjit::CodeHolder* holder = as_.code();
     for (const JumpTableEntry& e : jumpTableEntries_) {
-      const int32_t delta = static_cast<int32_t>(holder->labelOffset(e.target) -
-                                                 holder->labelOffset(e.table));
+      const int32_t delta =
+          static_cast<int32_t>(holder->labelOffset(e.target) - holder->labelOffset(e.table));
       std::memcpy(code + e.at, &delta, 4);
     }
   }
@@ -800,16 +928,26 @@ class MacroAssembler {
 
   static a::CondCode cc(Cond c) {
     switch (c) {
-      case Cond::Eq: return a::CondCode::kE;
-      case Cond::Ne: return a::CondCode::kNE;
-      case Cond::LtS: return a::CondCode::kL;
-      case Cond::LtU: return a::CondCode::kB;
-      case Cond::GtS: return a::CondCode::kG;
-      case Cond::GtU: return a::CondCode::kA;
-      case Cond::LeS: return a::CondCode::kLE;
-      case Cond::LeU: return a::CondCode::kBE;
-      case Cond::GeS: return a::CondCode::kGE;
-      case Cond::GeU: return a::CondCode::kAE;
+      case Cond::Eq:
+        return a::CondCode::kE;
+      case Cond::Ne:
+        return a::CondCode::kNE;
+      case Cond::LtS:
+        return a::CondCode::kL;
+      case Cond::LtU:
+        return a::CondCode::kB;
+      case Cond::GtS:
+        return a::CondCode::kG;
+      case Cond::GtU:
+        return a::CondCode::kA;
+      case Cond::LeS:
+        return a::CondCode::kLE;
+      case Cond::LeU:
+        return a::CondCode::kBE;
+      case Cond::GeS:
+        return a::CondCode::kGE;
+      case Cond::GeU:
+        return a::CondCode::kAE;
     }
     return a::CondCode::kE;
   }
@@ -827,20 +965,40 @@ class MacroAssembler {
   }
   void loadMem(Reg dst, a::Mem m, ValType t) {
     switch (t) {
-      case ValType::I32: as_.mov(gp32(dst), m); break;
-      case ValType::F32: as_.movss(xmm(dst), m); break;
-      case ValType::F64: as_.movsd(xmm(dst), m); break;
-      case ValType::V128: as_.movups(xmm(dst), m); break;
-      default: as_.mov(gp64(dst), m); break;
+      case ValType::I32:
+        as_.mov(gp32(dst), m);
+        break;
+      case ValType::F32:
+        as_.movss(xmm(dst), m);
+        break;
+      case ValType::F64:
+        as_.movsd(xmm(dst), m);
+        break;
+      case ValType::V128:
+        as_.movups(xmm(dst), m);
+        break;
+      default:
+        as_.mov(gp64(dst), m);
+        break;
     }
   }
   void storeMem(a::Mem m, Reg src, ValType t) {
     switch (t) {
-      case ValType::I32: as_.mov(m, gp32(src)); break;
-      case ValType::F32: as_.movss(m, xmm(src)); break;
-      case ValType::F64: as_.movsd(m, xmm(src)); break;
-      case ValType::V128: as_.movups(m, xmm(src)); break;
-      default: as_.mov(m, gp64(src)); break;
+      case ValType::I32:
+        as_.mov(m, gp32(src));
+        break;
+      case ValType::F32:
+        as_.movss(m, xmm(src));
+        break;
+      case ValType::F64:
+        as_.movsd(m, xmm(src));
+        break;
+      case ValType::V128:
+        as_.movups(m, xmm(src));
+        break;
+      default:
+        as_.mov(m, gp64(src));
+        break;
     }
   }
   void callFuncRef(a::Gpq ref) {
@@ -852,27 +1010,53 @@ class MacroAssembler {
   }
   void commutative(IntBinop op, a::Gp d, a::Gp s) {
     switch (op) {
-      case IntBinop::Mul: as_.imul(d, s); break;
-      case IntBinop::And: as_.and_(d, s); break;
-      case IntBinop::Or: as_.or_(d, s); break;
-      default: as_.xor_(d, s); break;
+      case IntBinop::Mul:
+        as_.imul(d, s);
+        break;
+      case IntBinop::And:
+        as_.and_(d, s);
+        break;
+      case IntBinop::Or:
+        as_.or_(d, s);
+        break;
+      default:
+        as_.xor_(d, s);
+        break;
     }
   }
   void shiftByCl(IntBinop op, a::Gp d) {
     switch (op) {
-      case IntBinop::Shl: as_.shl(d, a::cl); break;
-      case IntBinop::ShrS: as_.sar(d, a::cl); break;
-      case IntBinop::ShrU: as_.shr(d, a::cl); break;
-      case IntBinop::Rotl: as_.rol(d, a::cl); break;
-      default: as_.ror(d, a::cl); break;
+      case IntBinop::Shl:
+        as_.shl(d, a::cl);
+        break;
+      case IntBinop::ShrS:
+        as_.sar(d, a::cl);
+        break;
+      case IntBinop::ShrU:
+        as_.shr(d, a::cl);
+        break;
+      case IntBinop::Rotl:
+        as_.rol(d, a::cl);
+        break;
+      default:
+        as_.ror(d, a::cl);
+        break;
     }
   }
   void floatArith(FloatBinop op, bool isF64, a::Xmm d, a::Xmm s) {
     switch (op) {
-      case FloatBinop::Add: isF64 ? as_.addsd(d, s) : as_.addss(d, s); break;
-      case FloatBinop::Sub: isF64 ? as_.subsd(d, s) : as_.subss(d, s); break;
-      case FloatBinop::Mul: isF64 ? as_.mulsd(d, s) : as_.mulss(d, s); break;
-      default: isF64 ? as_.divsd(d, s) : as_.divss(d, s); break;
+      case FloatBinop::Add:
+        isF64 ? as_.addsd(d, s) : as_.addss(d, s);
+        break;
+      case FloatBinop::Sub:
+        isF64 ? as_.subsd(d, s) : as_.subss(d, s);
+        break;
+      case FloatBinop::Mul:
+        isF64 ? as_.mulsd(d, s) : as_.mulss(d, s);
+        break;
+      default:
+        isF64 ? as_.divsd(d, s) : as_.divss(d, s);
+        break;
     }
   }
   // xmm15 = the sign bit of one float.

@@ -32,19 +32,37 @@ a::Gp gpFor(Reg r, ValType t) {
 void loadValue(a::Assembler& as, Reg dst, const a::Mem& src, ValType t) {
   a::Mem m = src;
   switch (t) {
-    case ValType::I32: as.mov(a::gpd(dst.id()), m); break;
-    case ValType::F32: as.movss(a::xmm(dst.id()), m); break;
-    case ValType::F64: as.movsd(a::xmm(dst.id()), m); break;
-    case ValType::V128: as.movups(a::xmm(dst.id()), m); break;
-    default: as.mov(a::gpq(dst.id()), m); break;
+    case ValType::I32:
+      as.mov(a::gpd(dst.id()), m);
+      break;
+    case ValType::F32:
+      as.movss(a::xmm(dst.id()), m);
+      break;
+    case ValType::F64:
+      as.movsd(a::xmm(dst.id()), m);
+      break;
+    case ValType::V128:
+      as.movups(a::xmm(dst.id()), m);
+      break;
+    default:
+      as.mov(a::gpq(dst.id()), m);
+      break;
   }
 }
 void storeValue(a::Assembler& as, const a::Mem& dst, Reg src, ValType t) {
   switch (t) {
-    case ValType::F32: as.movss(dst, a::xmm(src.id())); break;
-    case ValType::F64: as.movsd(dst, a::xmm(src.id())); break;
-    case ValType::V128: as.movups(dst, a::xmm(src.id())); break;
-    default: as.mov(dst, gpFor(src, t == ValType::I32 ? ValType::I64 : t)); break;
+    case ValType::F32:
+      as.movss(dst, a::xmm(src.id()));
+      break;
+    case ValType::F64:
+      as.movsd(dst, a::xmm(src.id()));
+      break;
+    case ValType::V128:
+      as.movups(dst, a::xmm(src.id()));
+      break;
+    default:
+      as.mov(dst, gpFor(src, t == ValType::I32 ? ValType::I64 : t));
+      break;
   }
 }
 // Memory-to-memory copy of one value through the scratch registers.
@@ -87,7 +105,8 @@ std::vector<uint8_t> generateEntryStub(const FuncType& type) {
       }
     }
     for (size_t i = 0; i < params.size(); i++) {
-      if (sig.params[i].inRegister) loadValue(as, sig.params[i].reg, a::ptr(a::rax, 16 * i), params[i]);
+      if (sig.params[i].inRegister)
+        loadValue(as, sig.params[i].reg, a::ptr(a::rax, 16 * i), params[i]);
     }
     as.call(a::r10);
     as.mov(a::rcx, a::qword_ptr(a::rbp, -56));
@@ -96,7 +115,8 @@ std::vector<uint8_t> generateEntryStub(const FuncType& type) {
       if (sig.results[k].inRegister) {
         storeValue(as, a::ptr(a::rcx, 16 * k), sig.results[k].reg, results[k]);
       } else {
-        copyValue(as, a::ptr(a::rcx, 16 * k), a::ptr(a::rsp, sig.results[k].stackOffset), results[k]);
+        copyValue(as, a::ptr(a::rcx, 16 * k), a::ptr(a::rsp, sig.results[k].stackOffset),
+                  results[k]);
       }
     }
     as.xor_(a::eax, a::eax);
@@ -149,7 +169,7 @@ std::vector<uint8_t> generateExitStub(const FuncType& type) {
       }
     }
     as.mov(a::rdi, a::r14);
-    as.mov(a::rsi, a::qword_ptr(a::rbp));  // caller's frame pointer
+    as.mov(a::rsi, a::qword_ptr(a::rbp));                      // caller's frame pointer
     as.mov(a::rsi, a::qword_ptr(a::rsi, Masm::kContextSlot));  // caller's context
     as.mov(a::rdx, a::rsp);
     as.call(a::qword_ptr(a::r14, offsetof(HostFuncData, callback)));

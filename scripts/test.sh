@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Quick start 2 (and CI): install what is missing, build, and run every test —
+# unit tests and the spec suite in a release and an ASan/UBSan build, the fuzzers
+# for a bounded time, and the formatting check.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/install-deps.sh"
+
+echo "== release build and tests"
+BUILD_DIR=$root/build "$root/scripts/build.sh"
+(cd "$root/build" && ctest --output-on-failure -j2)
+
+echo "== ASan/UBSan build and tests"
+BUILD_DIR=$root/build-asan "$root/scripts/build.sh" -DWISP_SANITIZE=ON -DWISP_BENCH=OFF
+(cd "$root/build-asan" && ctest --output-on-failure -j2)
+
+echo "== fuzzers (bounded)"
+"$root/fuzz/run-fuzzers.sh" "${WISP_FUZZ_SECONDS:-30}"
+
+echo "== formatting"
+"$root/scripts/check-format.sh"
+echo "All tests passed."
