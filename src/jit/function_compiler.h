@@ -51,25 +51,33 @@ class FunctionCompiler {
   static constexpr bool kCanFail = true;
   bool failed() const { return !error_.empty(); }
 
-  FunctionCompiler(const CompileEnvironment& env, Masm& masm, CompiledFunction& out,
-                   uint32_t funcIndex)
-      : env_(env),
-        m_(*env.module),
-        masm_(masm),
-        out_(out),
-        funcIndex_(funcIndex),
-        bytes_(env.module->bytes.data()) {}
+    FunctionCompiler(const CompileEnvironment& env, Masm& masm)
+      : env_(env), m_(*env.module), masm_(masm), bytes_(env.module->bytes.data()) {}
+
+  /// Starts a function: its metadata goes to `sink`. Buffers are kept between
+  /// functions.
+  void begin(uint32_t funcIndex, CodeSink& sink) {
+    funcIndex_ = funcIndex;
+    out_ = &sink;
+    spillBytes_ = outgoingBytes_ = 0;
+    offset_ = 0;
+    traps_.clear();
+    mergesUsed_ = 0;
+    useClock_ = 0;
+    lastSpill_ = 0;
+    error_.clear();
+  }
 
   // ==== listener interface: function ===============================================
 
   void onFunctionStart(const FuncType& type, std::span<const ValType> locals) {
     const CallSignature& sig = env_.signatures[m_.functions[funcIndex_]];
     sig_ = &sig;
-    st_.reset();
-    st_.numLocals = static_cast<uint32_t>(locals.size());
+        st_.reset(static_cast<uint32_t>(locals.size()));
     st_.slots.resize(locals.size());
-    lastUse_.assign(locals.size(), 0);
+        lastUse_.assign(locals.size(), 0);
     int32_t next = Masm::kFirstLocalSlot;
+    int32_t paramsEnd = next;
     for (uint32_t i = 0; i < locals.size(); i++) {
       VarState& v = st_.slots[i];
       v.type = locals[i];
@@ -78,13 +86,18 @@ class FunctionCompiler {
         v.loc = VarState::Stack;
         continue;
       }
-      next -= static_cast<int32_t>(stackSlotSize(v.type));
+            next -= static_cast<int32_t>(stackSlotSize(v.type));
       v.slot = next;
       if (i < type.numParams) {
         st_.setRegister(v, sig.params[i].reg);
+        paramsEnd = next;
       } else {
-        v.loc = VarState::Const;  // declared locals start at zero
+        // Declared locals start at zero: a constant for code generation, and zeroed
+        // in the frame by the prologue so merges and calls never need to store them.
+                v.loc = VarState::Const;
         v.constant = 0;
+        v.synced = true;
+        st_.cachedLocals.set(i, true);
       }
     }
     localsEnd_ = next;
@@ -92,6 +105,7 @@ class FunctionCompiler {
     stackCheck_ = masm_.newLabel();
     functionOffset_ = m_.bodies[funcIndex_ - m_.numImportedFunctions].offset;
     masm_.prologue(stackCheck_);
+    masm_.zeroSlots(localsEnd_, paramsEnd);
   }
 
   Result<void> finish() {
@@ -189,15 +203,15 @@ class FunctionCompiler {
       masm_.bind(skip);
       return;
     }
-    const uint32_t arity = t.labelArity();
-    ensureMerge(t);
-    if (!needsTransfer(t.merge, t.height, arity)) {
+        ensureMerge(t);
+    collectTransfer(t.merge, t.height, t.labelArity());
+    if (collectedNothing()) {
       masm_.jumpIf(c, t.label);
       return;
     }
     Label skip = masm_.newLabel();
     masm_.jumpIf(negate(c), skip);
-    transferTo(t.merge, t.height, arity);
+    emitCollected();
     masm_.jump(t.label);
     masm_.bind(skip);
   }
@@ -266,7 +280,7 @@ class FunctionCompiler {
       masm_.callImport(env_.layout.funcRef(funcIndex));
     } else {
       uint32_t field = masm_.callDirect();
-      out_.calls.push_back(CallRelocation{field, funcIndex});
+            out_->calls.push_back(CallRelocation{field, funcIndex});
     }
     recordCallSite();
     finishCall(type, sig);
@@ -357,8 +371,9 @@ class FunctionCompiler {
     if (l.onStack()) {
       // Load it, and keep the local cached in the register from now on.
       Reg r = allocReg(regClassOf(l.type), RegSet());
-      masm_.load(r, st_.slots[i].slot, st_.slots[i].type);
+            masm_.load(r, st_.slots[i].slot, st_.slots[i].type);
       st_.setRegister(st_.slots[i], r);
+      st_.slots[i].synced = true;
     }
     const VarState& cached = st_.slots[i];
     pushReg(cached.type, cached.reg);
@@ -378,12 +393,13 @@ class FunctionCompiler {
       masm_.load(r, st_.slots.back().slot, st_.slots.back().type);
       st_.setRegister(st_.slots.back(), r);
     }
-    VarState v = st_.slots.back();
+        VarState v = st_.slots.back();
     if (v.isConst()) {
       st_.setConst(st_.slots[i], v.constant);
     } else {
       st_.setRegister(st_.slots[i], v.reg);
     }
+    st_.slots[i].synced = false;
   }
 
   void onGlobalGet(uint32_t g) {
@@ -479,7 +495,7 @@ class FunctionCompiler {
                 : allocReg(regClassOf(t), RegSet::of(index));
       at = masm_.loadMemory(op, dst, index, arg.offset);
     }
-    out_.memoryAccesses.push_back(CodeSite{at, offset_});
+    out_->memoryAccesses.push_back(CodeSite{at, offset_});
     pushReg(t, dst);
   }
 
@@ -504,7 +520,7 @@ class FunctionCompiler {
     }
     uint32_t at = constValue ? masm_.storeMemoryConst(op, index, offset, valueVar.constant)
                              : masm_.storeMemory(op, index, offset, value);
-    out_.memoryAccesses.push_back(CodeSite{at, offset_});
+    out_->memoryAccesses.push_back(CodeSite{at, offset_});
   }
 
   void onLoadLane(Op, const validator::MemArg&, uint8_t) { unsupportedSimd(); }
@@ -587,7 +603,7 @@ class FunctionCompiler {
     traps_.push_back(TrapStub{masm_.newLabel(), kind, offset_});
     return traps_.back().label;
   }
-  void recordCallSite() { out_.callSites.push_back(CodeSite{masm_.offset(), offset_}); }
+    void recordCallSite() { out_->callSites.push_back(CodeSite{masm_.offset(), offset_}); }
 
   void noteSlot(int32_t slot) {
     const uint32_t depth = static_cast<uint32_t>(-slot) - 8;
@@ -688,20 +704,21 @@ class FunctionCompiler {
 
   void assignLocal(uint32_t i, const VarState& v) {
     switch (v.loc) {
-      case VarState::Const:
+            case VarState::Const:
         st_.setConst(st_.slots[i], v.constant);
-        return;
+        break;
       case VarState::Register:
         st_.setRegister(st_.slots[i], v.reg);
-        return;
+        break;
       default: {
         // From a stack slot or the flags: into a register the local then owns.
         Reg r = allocReg(regClassOf(v.type), RegSet());
         materializeInto(r, v);
         st_.setRegister(st_.slots[i], r);
-        return;
+        break;
       }
     }
+    st_.slots[i].synced = false;
   }
 
   // ---- register allocation ---------------------------------------------------------
@@ -723,14 +740,23 @@ class FunctionCompiler {
     spillRegister(victim);
     return victim;
   }
-  void spillRegister(Reg r) {
-    for (VarState& s : st_.slots) {
+    void spillRegister(Reg r) {
+    // Operand-stack entries first (usually the sharers), then cached locals.
+    for (size_t i = st_.numLocals; i < st_.slots.size(); i++) {
+      VarState& s = st_.slots[i];
       if (s.loc == VarState::Register && s.reg == r) {
         masm_.store(s.slot, r, s.type);
         st_.setStack(s);
         if (st_.isFree(r)) return;
       }
     }
+    st_.cachedLocals.forEach([&](uint32_t i) {
+      VarState& s = st_.slots[i];
+      if (s.loc == VarState::Register && s.reg == r) {
+        if (!s.synced) masm_.store(s.slot, r, s.type);
+        st_.setStack(s);
+      }
+    });
   }
   void evict(RegSet regs) {
     for (uint64_t bits = (regs & st_.used()).bits; bits; bits &= bits - 1) {
@@ -738,9 +764,16 @@ class FunctionCompiler {
     }
   }
   /// Spills every register-held entry except the top `keep` (the arguments of a call).
-  void spillAllBut(uint32_t keep) {
+    void spillAllBut(uint32_t keep) {
+    st_.cachedLocals.forEach([&](uint32_t i) {
+      VarState& s = st_.slots[i];
+      if (s.loc == VarState::Register) {
+        if (!s.synced) masm_.store(s.slot, s.reg, s.type);
+        st_.setStack(s);
+      }
+    });
     const size_t end = st_.slots.size() - keep;
-    for (size_t i = 0; i < end; i++) {
+    for (size_t i = st_.numLocals; i < end; i++) {
       VarState& s = st_.slots[i];
       if (s.loc == VarState::Register) {
         masm_.store(s.slot, s.reg, s.type);
@@ -762,7 +795,7 @@ class FunctionCompiler {
   /// Executes moves whose sources are read before any destination is written:
   /// memory destinations first, then register-to-register moves (cycles broken with
   /// the scratch register), then loads and constants into registers.
-  void executeMoves(std::vector<Move>& moves) {
+    void executeMoves(PodVector<Move>& moves) {
     regMoves_.clear();
     for (const Move& m : moves) {
       if (m.kind == Move::ToReg) {
@@ -806,7 +839,8 @@ class FunctionCompiler {
         }
         if (blocked) continue;
         masm_.move(dst, regMoves_[i].src.reg, wideType(dst));
-        regMoves_.erase(regMoves_.begin() + static_cast<ptrdiff_t>(i));
+                regMoves_[i] = regMoves_.back();  // order does not matter: destinations are unique
+        regMoves_.pop_back();
         progress = true;
         break;
       }
@@ -833,19 +867,35 @@ class FunctionCompiler {
   /// inside it); everything else goes to its stack slot. For loops, recently used
   /// locals and constants are given free registers so loop-carried values stay in
   /// registers.
-  int32_t initMerge(uint32_t height, uint32_t arity, bool loop) {
+    int32_t initMerge(uint32_t height, uint32_t arity, bool loop) {
     const int32_t index = newMerge();
-    std::vector<VarState>& merge = mergeStates_[index];
+    MergeState& ms = mergeStates_[index];
+    PodVector<VarState>& merge = ms.slots;
     const uint32_t locals = st_.numLocals;
     const size_t size = locals + height + arity;
     merge.resize(size);
     const size_t srcBase = st_.slots.size() - arity;
     RegSet taken;
-    for (size_t p = 0; p < size; p++) {
+    // Locals in their home slot stay there: copy all, then decide for the cached ones.
+    if (locals) std::memcpy(merge.data(), st_.slots.data(), locals * sizeof(VarState));
+    ms.cachedLocals = st_.cachedLocals;
+    st_.cachedLocals.forEach([&](uint32_t i) {
+      const VarState& src = st_.slots[i];
+      VarState& dst = merge[i];
+      dst.synced = false;
+      if (src.loc == VarState::Register && !taken.has(src.reg)) {
+        taken.add(src.reg);
+      } else {
+        dst.loc = VarState::Stack;
+        ms.cachedLocals.set(i, false);
+      }
+    });
+    for (size_t p = locals; p < size; p++) {
       const bool isResult = p >= locals + height;
       const VarState& src = isResult ? st_.slots[srcBase + (p - locals - height)] : st_.slots[p];
-      VarState& dst = merge[p];
+            VarState& dst = merge[p];
       dst.type = src.type;
+      dst.synced = false;
       dst.slot = isResult ? slotAfter(merge, p) : src.slot;
       if (src.loc == VarState::Register && !taken.has(src.reg)) {
         dst.loc = VarState::Register;
@@ -858,14 +908,15 @@ class FunctionCompiler {
         dst.loc = VarState::Stack;
       }
     }
-    if (loop) promoteLoopLocals(merge, taken);
+        if (loop) promoteLoopLocals(ms, taken);
     return index;
   }
-  int32_t slotAfter(const std::vector<VarState>& merge, size_t p) const {
+  int32_t slotAfter(const PodVector<VarState>& merge, size_t p) const {
     const int32_t base = p > st_.numLocals ? merge[p - 1].slot : localsEnd_;
     return base - static_cast<int32_t>(stackSlotSize(merge[p].type));
   }
-  void promoteLoopLocals(std::vector<VarState>& merge, RegSet taken) {
+    void promoteLoopLocals(MergeState& ms, RegSet taken) {
+    PodVector<VarState>& merge = ms.slots;
     constexpr int kKeepFree = 4;  // registers left for the loop body's temporaries
     candidates_.clear();
     for (uint32_t i = 0; i < st_.numLocals; i++) {
@@ -877,58 +928,82 @@ class FunctionCompiler {
       const RegClass c = regClassOf(merge[i].type);
       const RegSet freeRegs = Masm::kAllocatable.ofClass(c) - taken - st_.used();
       if (freeRegs.count() <= kKeepFree) continue;
-      merge[i].loc = VarState::Register;
+            merge[i].loc = VarState::Register;
       merge[i].reg = freeRegs.first();
+      merge[i].synced = false;
+      ms.cachedLocals.set(i, true);
       taken.add(merge[i].reg);
+      if (freeRegs.count() <= kKeepFree + 1) break;
     }
   }
   void ensureMerge(Frame& f) {
     if (f.merge < 0) f.merge = initMerge(f.height, f.labelArity(), false);
   }
   /// Collects the moves that turn the current state into merge state `index`.
-  void collectTransfer(int32_t index, uint32_t height, uint32_t arity, bool shiftResults) {
-    const std::vector<VarState>& merge = mergeStates_[index];
+  /// Collects what turns the current state into merge state `index`: memory-to-memory
+  /// shifts of results moving down the stack (in ascending order, so nothing is
+  /// overwritten before it is read) and the moves for executeMoves. Emits nothing.
+    void collectTransfer(int32_t index, uint32_t height, uint32_t arity) {
+    const MergeState& ms = mergeStates_[index];
+    const PodVector<VarState>& merge = ms.slots;
     const uint32_t locals = st_.numLocals;
     const size_t srcBase = st_.slots.size() - arity;
     const size_t dstBase = locals + height;
     moves_.clear();
-    for (size_t p = 0; p < merge.size(); p++) {
-      VarState src = p < dstBase ? st_.slots[p] : st_.slots[srcBase + (p - dstBase)];
+    shifts_.clear();
+    // Locals: only those cached (not in their home) on either side can differ.
+    st_.cachedLocals.forEachUnion(ms.cachedLocals, [&](uint32_t p) {
       const VarState& dst = merge[p];
-      if (p >= dstBase && src.onStack() && src.slot != dst.slot) {
-        // Results moving down: copy in memory first, in ascending order, so no value
-        // is overwritten before it is read.
-        if (shiftResults) masm_.moveSlot(dst.slot, src.slot, src.type);
-        src.slot = dst.slot;
-        if (!shiftResults && dst.onStack()) {
-          moves_.push_back(Move{Move::ToSlot, Reg(), dst.slot, st_.slots[srcBase + (p - dstBase)]});
-          continue;
-        }
-      }
+      const VarState& src = st_.slots[p];
       if (dst.loc == VarState::Register) {
-        if (!(src.inReg() && src.reg == dst.reg)) {
-          moves_.push_back(Move{Move::ToReg, dst.reg, 0, src});
-        }
-      } else if (dst.loc == VarState::Stack) {
-        if (!(src.onStack() && src.slot == dst.slot)) {
-          moves_.push_back(Move{Move::ToSlot, Reg(), dst.slot, src});
-        }
+        if (src.loc == VarState::Register && src.reg == dst.reg) return;
+        moves_.push_back(Move{Move::ToReg, dst.reg, 0, src});
+      } else {
+        if (src.loc == VarState::Stack || src.synced) return;  // the home holds it
+        moves_.push_back(Move{Move::ToSlot, Reg(), dst.slot, src});
       }
-      // Const targets are entries below the block whose constant cannot differ.
+    });
+    const size_t n = merge.size();
+    for (size_t p = locals; p < n; p++) {
+      const VarState& dst = merge[p];
+      const VarState* srcp = p < dstBase ? &st_.slots[p] : &st_.slots[srcBase + (p - dstBase)];
+      // Fast path: already where the target wants it.
+      if (dst.loc == VarState::Register) {
+        if (srcp->loc == VarState::Register && srcp->reg == dst.reg) continue;
+      } else if (dst.loc == VarState::Stack) {
+        if (srcp->loc == VarState::Stack && srcp->slot == dst.slot) continue;
+        if (p < locals && srcp->synced) continue;  // the home already holds it
+      } else {
+        continue;  // constants below the block cannot differ between edges
+      }
+      VarState src = *srcp;
+      if (p >= dstBase && src.onStack()) {
+        shifts_.push_back(Shift{dst.slot, src.slot, src.type});
+        src.slot = dst.slot;
+        if (dst.onStack()) continue;
+      }
+      moves_.push_back(dst.loc == VarState::Register ? Move{Move::ToReg, dst.reg, 0, src}
+                                                     : Move{Move::ToSlot, Reg(), dst.slot, src});
     }
   }
+  bool collectedNothing() const { return moves_.empty() && shifts_.empty(); }
+  void emitCollected() {
+    for (const Shift& s : shifts_) masm_.moveSlot(s.dst, s.src, s.type);
+    executeMoves(moves_);
+  }
   bool needsTransfer(int32_t index, uint32_t height, uint32_t arity) {
-    collectTransfer(index, height, arity, false);
-    return !moves_.empty();
+    collectTransfer(index, height, arity);
+    return !collectedNothing();
   }
   /// Emits the moves from the current state into merge state `index` (the current
   /// state itself is left unchanged: the fall-through path of br_if still uses it).
   void transferTo(int32_t index, uint32_t height, uint32_t arity) {
-    collectTransfer(index, height, arity, true);
-    executeMoves(moves_);
+    collectTransfer(index, height, arity);
+    emitCollected();
   }
   void adoptMerge(int32_t index) {
-    st_.slots = mergeStates_[index];
+        st_.slots = mergeStates_[index].slots;
+    st_.cachedLocals = mergeStates_[index].cachedLocals;
     st_.recountRegisters();
   }
   void branchTo(Frame& f) {
@@ -954,8 +1029,9 @@ class FunctionCompiler {
     return static_cast<int32_t>(mergesUsed_++);
   }
   int32_t saveState() {
-    const int32_t index = newMerge();
-    mergeStates_[index] = st_.slots;
+        const int32_t index = newMerge();
+    mergeStates_[index].slots = st_.slots;
+    mergeStates_[index].cachedLocals = st_.cachedLocals;
     return index;
   }
   void restoreState(int32_t index) { adoptMerge(index); }
@@ -1053,8 +1129,8 @@ class FunctionCompiler {
   const CompileEnvironment& env_;
   const decoder::Module& m_;
   Masm& masm_;
-  CompiledFunction& out_;
-  uint32_t funcIndex_;
+    CodeSink* out_ = nullptr;
+  uint32_t funcIndex_ = 0;
   const uint8_t* bytes_;
   const CallSignature* sig_ = nullptr;
 
@@ -1067,10 +1143,15 @@ class FunctionCompiler {
   Cond flagsCond_ = Cond::Ne;
   Label stackCheck_;
   std::vector<TrapStub> traps_;
-  std::vector<std::vector<VarState>> mergeStates_;
+    std::vector<MergeState> mergeStates_;
   size_t mergesUsed_ = 0;
-  std::vector<Move> moves_;
-  std::vector<Move> regMoves_;
+  struct Shift {
+    int32_t dst, src;
+    ValType type;
+  };
+  PodVector<Move> moves_;
+  PodVector<Move> regMoves_;
+  PodVector<Shift> shifts_;
   std::vector<uint32_t> lastUse_;
   std::vector<uint32_t> candidates_;
   uint32_t useClock_ = 0;

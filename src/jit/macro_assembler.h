@@ -83,13 +83,23 @@ struct CallRelocation {
   uint32_t targetFunction;
 };
 
-/// Output of compiling one function.
-struct CompiledFunction {
+/// Where compiled functions accumulate: one per compiling thread, reused across
+/// functions so compiling allocates almost nothing per function. Offsets in the
+/// metadata are relative to the start of their function.
+struct CodeSink {
   std::vector<uint8_t> code;
   std::vector<CallRelocation> calls;
   std::vector<CodeSite> memoryAccesses;  // may fault: out-of-bounds memory access
   std::vector<CodeSite> callSites;       // return addresses
-  uint32_t frameSize = 0;
+};
+
+/// One function's share of a CodeSink: byte range and index ranges [begin, end).
+struct FunctionRecord {
+  uint32_t codeOffset = 0, codeSize = 0;
+  uint32_t callsBegin = 0, callsEnd = 0;
+  uint32_t accessesBegin = 0, accessesEnd = 0;
+  uint32_t callSitesBegin = 0, callSitesEnd = 0;
+  uint32_t worker = 0;
 };
 
 }  // namespace wisp::jit

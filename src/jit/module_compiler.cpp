@@ -1,6 +1,7 @@
 #include "jit/module_compiler.h"
 
 #include <algorithm>
+#include <memory>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -34,13 +35,27 @@ class AsmErrorHandler : public asmjit::ErrorHandler {
   std::string error;
 };
 
+// Everything one compiling thread reuses from function to function.
 struct Worker {
+  using Compiler = FunctionCompiler<HostMasm>;
+  Worker(const CompileEnvironment& env, const Features& features)
+      : masm(initCode()), compiler(env, masm), validator(*env.module, features) {}
+
+  asmjit::CodeHolder* initCode() {
+    code.init(asmjit::Environment::host());
+    return &code;
+  }
+
   asmjit::CodeHolder code;
   AsmErrorHandler errors;
+  HostMasm masm;
+  Compiler compiler;
+  validator::FunctionValidator<Compiler> validator;
+  CodeSink sink;
 };
 
-Result<void> compileOne(const CompileEnvironment& env, const Features& features, Worker& w,
-                        uint32_t funcIndex, CompiledFunction& out) {
+Result<void> compileOne(const CompileEnvironment& env, Worker& w, uint32_t funcIndex,
+                        FunctionRecord& record) {
   w.code.reset(asmjit::ResetPolicy::kSoft);
   w.code.init(asmjit::Environment::host());
   w.errors.error.clear();
@@ -52,20 +67,30 @@ Result<void> compileOne(const CompileEnvironment& env, const Features& features,
     std::fprintf(stderr, "; function %u\n", funcIndex);
     w.code.setLogger(&logger);
   }
-  HostMasm masm(&w.code);
-  using Compiler = FunctionCompiler<HostMasm>;
-  Compiler compiler(env, masm, out, funcIndex);
-  validator::FunctionValidator<Compiler> v(*env.module, features);
-  WISP_TRY(v.run(funcIndex, compiler));
+  w.code.attach(&w.masm.raw());
+  w.masm.reset();
+  CodeSink& sink = w.sink;
+  record.callsBegin = static_cast<uint32_t>(sink.calls.size());
+  record.accessesBegin = static_cast<uint32_t>(sink.memoryAccesses.size());
+  record.callSitesBegin = static_cast<uint32_t>(sink.callSites.size());
+  w.compiler.begin(funcIndex, sink);
+  WISP_TRY(w.validator.run(funcIndex, w.compiler));
   if (!w.errors.error.empty()) {
-    return Error{env.module->functionDisplayName(funcIndex) +
-                 ": code generation failed: " + w.errors.error};
+    return Error{env.module->functionDisplayName(funcIndex) + ": code generation failed: " +
+                 w.errors.error};
   }
   const asmjit::CodeBuffer& buf = w.code.textSection()->buffer();
-  out.code.assign(buf.data(), buf.data() + buf.size());
-  masm.patchJumpTables(out.code.data());
-  out.frameSize =
-      masm.finishFrame(out.code.data(), compiler.spillBytes(), compiler.outgoingBytes());
+  const size_t at = (sink.code.size() + 15) & ~size_t{15};
+  sink.code.resize(at + buf.size(), 0xCC);
+  uint8_t* out = sink.code.data() + at;
+  std::memcpy(out, buf.data(), buf.size());
+  w.masm.patchJumpTables(out);
+  w.masm.finishFrame(out, w.compiler.spillBytes(), w.compiler.outgoingBytes());
+  record.codeOffset = static_cast<uint32_t>(at);
+  record.codeSize = static_cast<uint32_t>(buf.size());
+  record.callsEnd = static_cast<uint32_t>(sink.calls.size());
+  record.accessesEnd = static_cast<uint32_t>(sink.memoryAccesses.size());
+  record.callSitesEnd = static_cast<uint32_t>(sink.callSites.size());
   return success();
 }
 
@@ -107,7 +132,7 @@ Result<std::unique_ptr<CompiledCode>> compileModule(const decoder::Module& m,
   for (const FuncType& t : m.types) env.signatures.push_back(computeCallSignature<HostMasm>(t));
 
   const uint32_t n = m.numDefinedFunctions();
-  std::vector<CompiledFunction> functions(n);
+  std::vector<FunctionRecord> records(n);
   std::vector<Error> errors(n);
   std::vector<uint8_t> failed(n, 0);
   std::atomic<uint32_t> next{0};
@@ -116,13 +141,22 @@ Result<std::unique_ptr<CompiledCode>> compileModule(const decoder::Module& m,
   // Small modules compile on the calling thread; thread hand-off costs more than it saves.
   unsigned workers = options.threads ? options.threads : (pool ? pool->size() + 1 : 1);
   if (m.codeSectionSize < 64 * 1024 || n < 8) workers = 1;
-  std::vector<Worker> workerState(workers);
+  std::vector<std::unique_ptr<Worker>> workerState(workers);
   auto work = [&](unsigned w) {
+        if (!workerState[w]) {
+      workerState[w] = std::make_unique<Worker>(env, features);
+      // Machine code runs about twice the size of wasm code; reserving it up front
+      // avoids copying the sink as it grows (untouched pages cost nothing).
+      workerState[w]->sink.code.reserve(
+          static_cast<size_t>(m.codeSectionSize) * 5 / 2 / workers + 4096);
+    }
+    Worker& worker = *workerState[w];
     for (;;) {
       if (stop.load(std::memory_order_relaxed)) return;
       const uint32_t i = next.fetch_add(1, std::memory_order_relaxed);
       if (i >= n) return;
-      auto r = compileOne(env, features, workerState[w], m.numImportedFunctions + i, functions[i]);
+      records[i].worker = w;
+      auto r = compileOne(env, worker, m.numImportedFunctions + i, records[i]);
       if (!r) {
         errors[i] = r.takeError();
         failed[i] = 1;
@@ -140,42 +174,50 @@ Result<std::unique_ptr<CompiledCode>> compileModule(const decoder::Module& m,
     if (failed[i]) return std::move(errors[i]);
   }
 
+  // Lay functions out in index order (deterministic whatever the thread count).
   auto code = std::make_unique<CompiledCode>();
   code->module = &m;
   code->layout = env.layout;
   code->numImportedFunctions = m.numImportedFunctions;
-  size_t total = 0;
-  for (const auto& f : functions) total = ((total + 15) & ~size_t{15}) + f.code.size();
+  code->functionStarts.resize(n);
+  code->functionEnds.resize(n);
+  size_t total = 0, accesses = 0, callSites = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    total = (total + 15) & ~size_t{15};
+    code->functionStarts[i] = static_cast<uint32_t>(total);
+    total += records[i].codeSize;
+    code->functionEnds[i] = static_cast<uint32_t>(total);
+    accesses += records[i].accessesEnd - records[i].accessesBegin;
+    callSites += records[i].callSitesEnd - records[i].callSitesBegin;
+  }
   auto mem = CodeMemory::allocate(total);
   if (!mem) return mem.takeError();
   code->memory = std::move(mem).value();
   uint8_t* base = code->memory.data();
-  code->functionStarts.resize(n);
-  code->functionEnds.resize(n);
-  size_t offset = 0;
+  code->memoryAccesses.reserve(accesses);
+  code->callSites.reserve(callSites);
+  size_t end = 0;
   for (uint32_t i = 0; i < n; i++) {
-    // Pad with int3 so a stray jump between functions stops.
-    const size_t aligned = (offset + 15) & ~size_t{15};
-    std::memset(base + offset, 0xCC, aligned - offset);
-    offset = aligned;
-    std::memcpy(base + offset, functions[i].code.data(), functions[i].code.size());
-    code->functionStarts[i] = static_cast<uint32_t>(offset);
-    code->functionEnds[i] = static_cast<uint32_t>(offset + functions[i].code.size());
-    offset += functions[i].code.size();
-  }
-  for (uint32_t i = 0; i < n; i++) {
+    const FunctionRecord& r = records[i];
+    const CodeSink& sink = workerState[r.worker]->sink;
     const uint32_t start = code->functionStarts[i];
-    for (const CallRelocation& c : functions[i].calls) {
+    std::memset(base + end, 0xCC, start - end);  // int3 between functions
+    std::memcpy(base + start, sink.code.data() + r.codeOffset, r.codeSize);
+    end = start + r.codeSize;
+    for (uint32_t k = r.callsBegin; k < r.callsEnd; k++) {
+      const CallRelocation& c = sink.calls[k];
       const uint32_t target = code->functionStarts[c.targetFunction - m.numImportedFunctions];
       const int32_t rel =
           static_cast<int32_t>(target) - static_cast<int32_t>(start + c.codeOffset + 4);
       std::memcpy(base + start + c.codeOffset, &rel, 4);
     }
-    for (const CodeSite& s : functions[i].memoryAccesses) {
-      code->memoryAccesses.push_back(CodeSite{start + s.codeOffset, s.wasmOffset});
+    for (uint32_t k = r.accessesBegin; k < r.accessesEnd; k++) {
+      const CodeSite& site = sink.memoryAccesses[k];
+      code->memoryAccesses.push_back(CodeSite{start + site.codeOffset, site.wasmOffset});
     }
-    for (const CodeSite& s : functions[i].callSites) {
-      code->callSites.push_back(CodeSite{start + s.codeOffset, s.wasmOffset});
+    for (uint32_t k = r.callSitesBegin; k < r.callSitesEnd; k++) {
+      const CodeSite& site = sink.callSites[k];
+      code->callSites.push_back(CodeSite{start + site.codeOffset, site.wasmOffset});
     }
   }
   WISP_TRY(code->memory.makeExecutable());

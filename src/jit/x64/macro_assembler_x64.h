@@ -69,7 +69,13 @@ class MacroAssembler {
 
   explicit MacroAssembler(asmjit::CodeHolder* code) : as_(code), features_(CpuFeatures::host()) {}
 
-  a::Assembler& raw() { return as_; }
+    a::Assembler& raw() { return as_; }
+  /// Forgets per-function state (the CodeHolder is re-initialized separately).
+  void reset() {
+    jumpTableEntries_.clear();
+    frameSizeField_ = 0;
+    preserveFlags_ = false;
+  }
   uint32_t offset() const { return static_cast<uint32_t>(as_.offset()); }
   Label newLabel() { return as_.newLabel(); }
   void bind(Label l) { as_.bind(l); }
@@ -92,6 +98,28 @@ class MacroAssembler {
     as_.dd(0);
     as_.cmp(a::rsp, a::qword_ptr(a::r14, VMContextLayout::stackLimit()));
     as_.jb(stackOverflow);
+  }
+  /// Zeroes the frame bytes [rbp+low, rbp+high) (declared locals at entry).
+  void zeroSlots(int32_t low, int32_t high) {
+    int32_t size = high - low;
+    if (size <= 0) return;
+    if (size % 16) {  // an odd 8-byte slot at the bottom
+      as_.mov(a::qword_ptr(a::rbp, low), 0);
+      low += 8;
+      size -= 8;
+    }
+    if (size == 0) return;
+    as_.xorps(a::xmm15, a::xmm15);
+    if (size <= 128) {
+      for (int32_t off = low; off < high; off += 16) as_.movups(a::ptr(a::rbp, off), a::xmm15);
+      return;
+    }
+    Label loop = as_.newLabel();
+    as_.mov(a::r11, -static_cast<int64_t>(size));
+    as_.bind(loop);
+    as_.movups(a::ptr(a::rbp, a::r11, 0, high), a::xmm15);
+    as_.add(a::r11, 16);
+    as_.jnz(loop);
   }
   /// Patches the frame allocation. `spillBytes` is the depth of locals and spill slots
   /// below [rbp-8]; `outgoingBytes` the argument area at the bottom.
