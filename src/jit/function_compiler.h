@@ -875,18 +875,17 @@ class FunctionCompiler {
     const size_t size = locals + height + arity;
     merge.resize(size);
     const size_t srcBase = st_.slots.size() - arity;
-    RegSet taken;
-    // Locals in their home slot stay there: copy all, then decide for the cached ones.
-    if (locals) std::memcpy(merge.data(), st_.slots.data(), locals * sizeof(VarState));
+        RegSet taken;
+    // Merge states are sparse in locals: only cached ones (ms.cachedLocals) have a
+    // meaningful entry; every other local is in its home slot.
     ms.cachedLocals = st_.cachedLocals;
     st_.cachedLocals.forEach([&](uint32_t i) {
       const VarState& src = st_.slots[i];
-      VarState& dst = merge[i];
-      dst.synced = false;
       if (src.loc == VarState::Register && !taken.has(src.reg)) {
         taken.add(src.reg);
+        merge[i] = src;
+        merge[i].synced = false;
       } else {
-        dst.loc = VarState::Stack;
         ms.cachedLocals.set(i, false);
       }
     });
@@ -918,17 +917,18 @@ class FunctionCompiler {
     void promoteLoopLocals(MergeState& ms, RegSet taken) {
     PodVector<VarState>& merge = ms.slots;
     constexpr int kKeepFree = 4;  // registers left for the loop body's temporaries
-    candidates_.clear();
+        candidates_.clear();
     for (uint32_t i = 0; i < st_.numLocals; i++) {
-      if (merge[i].loc != VarState::Register && lastUse_[i] != 0) candidates_.push_back(i);
+      if (lastUse_[i] != 0 && !ms.cachedLocals.test(i)) candidates_.push_back(i);
     }
     std::sort(candidates_.begin(), candidates_.end(),
               [&](uint32_t a, uint32_t b) { return lastUse_[a] > lastUse_[b]; });
     for (uint32_t i : candidates_) {
-      const RegClass c = regClassOf(merge[i].type);
+      const RegClass c = regClassOf(st_.slots[i].type);
       const RegSet freeRegs = Masm::kAllocatable.ofClass(c) - taken - st_.used();
       if (freeRegs.count() <= kKeepFree) continue;
-            merge[i].loc = VarState::Register;
+                  merge[i] = st_.slots[i];
+      merge[i].loc = VarState::Register;
       merge[i].reg = freeRegs.first();
       merge[i].synced = false;
       ms.cachedLocals.set(i, true);
@@ -952,15 +952,15 @@ class FunctionCompiler {
     moves_.clear();
     shifts_.clear();
     // Locals: only those cached (not in their home) on either side can differ.
-    st_.cachedLocals.forEachUnion(ms.cachedLocals, [&](uint32_t p) {
-      const VarState& dst = merge[p];
+        st_.cachedLocals.forEachUnion(ms.cachedLocals, [&](uint32_t p) {
       const VarState& src = st_.slots[p];
-      if (dst.loc == VarState::Register) {
+      if (ms.cachedLocals.test(p)) {  // wanted in a register
+        const VarState& dst = merge[p];
         if (src.loc == VarState::Register && src.reg == dst.reg) return;
         moves_.push_back(Move{Move::ToReg, dst.reg, 0, src});
-      } else {
+      } else {  // wanted in its home slot
         if (src.loc == VarState::Stack || src.synced) return;  // the home holds it
-        moves_.push_back(Move{Move::ToSlot, Reg(), dst.slot, src});
+        moves_.push_back(Move{Move::ToSlot, Reg(), src.slot, src});
       }
     });
     const size_t n = merge.size();
@@ -1001,9 +1001,24 @@ class FunctionCompiler {
     collectTransfer(index, height, arity);
     emitCollected();
   }
-  void adoptMerge(int32_t index) {
-        st_.slots = mergeStates_[index].slots;
-    st_.cachedLocals = mergeStates_[index].cachedLocals;
+    void adoptMerge(int32_t index) {
+    const MergeState& ms = mergeStates_[index];
+    const uint32_t locals = st_.numLocals;
+    // Locals: only those cached on either side differ from "in the home slot".
+    st_.cachedLocals.forEachUnion(ms.cachedLocals, [&](uint32_t p) {
+      if (ms.cachedLocals.test(p)) {
+        st_.slots[p] = ms.slots[p];
+      } else {
+        st_.slots[p].loc = VarState::Stack;
+      }
+    });
+    st_.cachedLocals = ms.cachedLocals;
+    const size_t size = ms.slots.size();
+    st_.slots.resize(size);
+    if (size > locals) {
+      std::memcpy(st_.slots.data() + locals, ms.slots.data() + locals,
+                  (size - locals) * sizeof(VarState));
+    }
     st_.recountRegisters();
   }
   void branchTo(Frame& f) {
@@ -1029,9 +1044,17 @@ class FunctionCompiler {
     return static_cast<int32_t>(mergesUsed_++);
   }
   int32_t saveState() {
-        const int32_t index = newMerge();
-    mergeStates_[index].slots = st_.slots;
-    mergeStates_[index].cachedLocals = st_.cachedLocals;
+            const int32_t index = newMerge();
+    MergeState& ms = mergeStates_[index];
+    const uint32_t locals = st_.numLocals;
+    const size_t size = st_.slots.size();
+    ms.slots.resize(size);
+    ms.cachedLocals = st_.cachedLocals;
+    st_.cachedLocals.forEach([&](uint32_t p) { ms.slots[p] = st_.slots[p]; });
+    if (size > locals) {
+      std::memcpy(ms.slots.data() + locals, st_.slots.data() + locals,
+                  (size - locals) * sizeof(VarState));
+    }
     return index;
   }
   void restoreState(int32_t index) { adoptMerge(index); }
