@@ -11,7 +11,7 @@
 
 namespace wisp::runtime {
 
-Engine::Engine(EngineConfig config) : config_(config) {
+Engine::Engine(EngineConfig config) : config_(config), memoryPool_(config.pooledMemories) {
   unsigned threads = config_.compileThreads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   pool_ = std::make_unique<jit::ThreadPool>(threads - 1);  // the caller is one of them

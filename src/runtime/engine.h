@@ -15,13 +15,16 @@
 #include "jit/code_memory.h"
 #include "jit/thread_pool.h"
 #include "jit/vmcontext.h"
+#include "runtime/memory.h"
 
 namespace wisp::runtime {
 
 struct EngineConfig {
   Features features;
-  /// Threads that compile a module's functions (the caller included); 0 = all cores.
+    /// Threads that compile a module's functions (the caller included); 0 = all cores.
   unsigned compileThreads = 0;
+  /// Linear-memory reservations kept for reuse between instances.
+  size_t pooledMemories = 16;
 };
 
 class Engine {
@@ -32,7 +35,8 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   const EngineConfig& config() const { return config_; }
-  jit::ThreadPool* threadPool() { return pool_.get(); }
+    jit::ThreadPool* threadPool() { return pool_.get(); }
+  MemoryPool* memoryPool() { return &memoryPool_; }
 
   /// Canonical id of a function type (>= 1); equal types get equal ids.
   uint32_t internType(const FuncType& type);
@@ -54,7 +58,8 @@ class Engine {
   const void* install(jit::CodeMemory& slot, const std::vector<uint8_t>& code);
 
   EngineConfig config_;
-  std::unique_ptr<jit::ThreadPool> pool_;
+    std::unique_ptr<jit::ThreadPool> pool_;
+  MemoryPool memoryPool_;
   mutable std::mutex mutex_;
   std::unordered_map<FuncType, uint32_t, TypeHash> typeIds_;
   std::deque<FuncType> types_;  // by id - 1; deque keeps references stable

@@ -2,10 +2,16 @@
 // 32-bit offset can leave it, so compiled code needs no bounds checks; only the
 // committed pages are accessible and any other access faults into a trap. The base
 // never moves: growing only changes protections.
+//
+// Reservations can come from a MemoryPool, which keeps them between instances (reset
+// with madvise instead of unmapped), and a memory can start from a module's
+// copy-on-write data image instead of copying its data segments.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "decoder/result.h"
 #include "decoder/types.h"
@@ -13,14 +19,76 @@
 
 namespace wisp::runtime {
 
+/// Bytes reserved per 32-bit memory: 4 GiB of index + 4 GiB of offset + one guard page
+/// for the widest access.
+constexpr uint64_t kMemoryReservation = (uint64_t{8} << 30) + 65536;
+
+/// Pre-reserved linear-memory regions, handed out and taken back by LinearMemory.
+/// Thread-safe.
+class MemoryPool {
+ public:
+  /// Up to `maxSlots` reservations are kept for reuse.
+  explicit MemoryPool(size_t maxSlots) : maxSlots_(maxSlots) {}
+  ~MemoryPool();
+  MemoryPool(const MemoryPool&) = delete;
+  MemoryPool& operator=(const MemoryPool&) = delete;
+
+  /// A PROT_NONE reservation of kMemoryReservation bytes, or null.
+  uint8_t* acquire();
+  /// Takes back a reservation whose first `usedBytes` may be accessible and dirty.
+  void release(uint8_t* base, uint64_t usedBytes);
+  size_t pooled() const;
+
+ private:
+  size_t maxSlots_;
+  mutable std::mutex mutex_;
+  std::vector<uint8_t*> free_;
+};
+
+/// Reservations already prepared for one module's memory — initial pages accessible,
+/// data image mapped — so instantiating takes one with no system call. On return a
+/// reservation is reset with a single madvise (written pages drop back to zeros or to
+/// the image) instead of being remapped. Thread-safe.
+class PreparedMemoryCache {
+ public:
+  PreparedMemoryCache(MemoryPool* fallback, size_t maxSlots)
+      : fallback_(fallback), maxSlots_(maxSlots) {}
+  ~PreparedMemoryCache();
+  PreparedMemoryCache(const PreparedMemoryCache&) = delete;
+  PreparedMemoryCache& operator=(const PreparedMemoryCache&) = delete;
+
+  /// A prepared reservation, or null when none is cached.
+  uint8_t* take();
+  /// Resets and keeps a reservation of this module's memory (or hands it to the
+  /// fallback pool when the cache is full).
+  void give(uint8_t* base, uint64_t usedBytes, uint64_t initialBytes);
+
+ private:
+  MemoryPool* fallback_;
+  size_t maxSlots_;
+  std::mutex mutex_;
+  std::vector<uint8_t*> free_;
+};
+
+/// A module's initial memory contents as a sealed memfd, mapped copy-on-write into
+/// each new memory (pages are shared until written).
+struct DataImage {
+  int fd = -1;
+  uint64_t size = 0;  // bytes, a multiple of the page size
+  ~DataImage();
+};
+
 class LinearMemory {
  public:
-  /// Bytes reserved per 32-bit memory: 4 GiB of index + 4 GiB of offset + one guard
-  /// page for the widest access.
-  static constexpr uint64_t kReservation = (uint64_t{8} << 30) + 65536;
+  static constexpr uint64_t kReservation = kMemoryReservation;
 
-  /// `maxPages` is the embedder's limit (already at most the type's maximum).
-  static Result<std::unique_ptr<LinearMemory>> create(const MemoryType& type, uint64_t maxPages);
+  /// `maxPages` is the embedder's limit (already at most the type's maximum). With
+  /// a pool, the reservation comes from (and returns to) it. With an image, its bytes
+  /// are mapped copy-on-write at offset 0.
+    static Result<std::unique_ptr<LinearMemory>> create(const MemoryType& type, uint64_t maxPages,
+                                                      MemoryPool* pool = nullptr,
+                                                      const DataImage* image = nullptr,
+                                                      PreparedMemoryCache* cache = nullptr);
   ~LinearMemory();
   LinearMemory(const LinearMemory&) = delete;
   LinearMemory& operator=(const LinearMemory&) = delete;
@@ -39,6 +107,9 @@ class LinearMemory {
 
   jit::MemoryInstance* instance() { return &instance_; }
 
+    /// Whether the memory started from a data image (its data segments are in place).
+  bool fromImage() const { return imageSize_ != 0; }
+
   /// True when [offset, offset+length) lies inside the memory.
   bool inBounds(uint64_t offset, uint64_t length) const {
     return offset <= instance_.byteSize && length <= instance_.byteSize - offset;
@@ -50,6 +121,10 @@ class LinearMemory {
   MemoryType type_;
   uint64_t maxPages_ = 0;
   uint64_t peak_ = 0;
+    MemoryPool* pool_ = nullptr;
+  PreparedMemoryCache* cache_ = nullptr;
+  uint64_t initialBytes_ = 0;
+  uint64_t imageSize_ = 0;  // bytes at the start mapped from a DataImage
 };
 
 }  // namespace wisp::runtime

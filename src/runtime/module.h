@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -11,6 +12,7 @@
 #include "decoder/module.h"
 #include "decoder/result.h"
 #include "jit/module_compiler.h"
+#include "runtime/memory.h"
 
 namespace wisp::runtime {
 
@@ -31,7 +33,14 @@ class Module {
   const std::vector<uint32_t>& typeIds() const { return typeIds_; }
   /// Canonical type id of function `funcIndex`.
   uint32_t functionTypeId(uint32_t funcIndex) const { return typeIds_[decl_.functions[funcIndex]]; }
-  const decoder::Export* findExport(std::string_view name) const;
+    const decoder::Export* findExport(std::string_view name) const;
+
+  /// The initial contents of the module's own memory as a copy-on-write image, when
+  /// that is both possible and worth it (active data segments at constant offsets,
+  /// element initialization that cannot trap, enough data); else null. Built once.
+    const DataImage* dataImage() const;
+  /// Prepared reservations of this module's own memory, reused across instances.
+  PreparedMemoryCache* memoryCache() const { return memoryCache_.get(); }
 
  private:
   Module(Engine& engine, decoder::Module decl) : engine_(engine), decl_(std::move(decl)) {}
@@ -39,7 +48,10 @@ class Module {
   decoder::Module decl_;
   std::unique_ptr<jit::CompiledCode> code_;
   std::vector<uint32_t> typeIds_;
-  std::unordered_map<std::string_view, uint32_t> exportIndex_;
+    std::unordered_map<std::string_view, uint32_t> exportIndex_;
+  mutable std::once_flag imageOnce_;
+    mutable std::unique_ptr<DataImage> image_;
+  std::unique_ptr<PreparedMemoryCache> memoryCache_;
 };
 
 }  // namespace wisp::runtime

@@ -473,8 +473,10 @@ Result<void> Instance::initialize(const std::vector<Extern>& imports) {
     tables_.push_back(ownTables_.back().get());
   }
   for (size_t i = 0; i < tables_.size(); i++) tableRefs[i] = tables_[i]->instance();
-  if (m.memories.size() > m.numImportedMemories) {
-    auto mem = LinearMemory::create(m.memories[m.numImportedMemories], limits.maxMemoryPages);
+    if (m.memories.size() > m.numImportedMemories) {
+            auto mem = LinearMemory::create(m.memories[m.numImportedMemories], limits.maxMemoryPages,
+                                    store_.engine().memoryPool(), module_->dataImage(),
+                                    module_->memoryCache());
     if (!mem) return mem.takeError();
     ownMemory_ = std::move(mem).value();
     memory_ = ownMemory_.get();
@@ -519,10 +521,15 @@ Result<void> Instance::initialize(const std::vector<Extern>& imports) {
     if (seg.mode != decoder::SegmentMode::Passive) dropElem(static_cast<uint32_t>(s));
   }
   // Data segments.
-  dataDropped_.assign(m.datas.size(), false);
+    dataDropped_.assign(m.datas.size(), false);
+  const bool imaged = ownMemory_ && ownMemory_->fromImage();
   for (size_t s = 0; s < m.datas.size(); s++) {
     const decoder::DataSegment& d = m.datas[s];
     if (d.mode != decoder::SegmentMode::Active) continue;
+    if (imaged) {  // already in place, mapped from the module's data image
+      dataDropped_[s] = true;
+      continue;
+    }
     const uint32_t offset = evalConst(d.offsetExpr).asI32();
     if (!memory_ || !memory_->inBounds(offset, d.dataSize)) {
       return Error{"out of bounds memory access (data segment " + std::to_string(s) + ")",
@@ -597,6 +604,12 @@ bool limitsMatch(uint64_t actualMin, bool actualHasMax, uint64_t actualMax, cons
 }  // namespace
 
 Result<Instance*> Linker::instantiate(Store& store, std::shared_ptr<Module> module) {
+  auto pre = prepare(std::move(module));
+  if (!pre) return pre.takeError();
+  return (*pre)->instantiate(store);
+}
+
+Result<std::shared_ptr<InstancePre>> Linker::prepare(std::shared_ptr<Module> module) const {
   const decoder::Module& m = module->decl();
   std::vector<Extern> imports;
   imports.reserve(m.imports.size());
@@ -631,13 +644,21 @@ Result<Instance*> Linker::instantiate(Store& store, std::shared_ptr<Module> modu
         break;
     }
     if (!ok) return Error{"incompatible import type: " + where, ErrorCode::Link};
-    imports.push_back(e);
+        imports.push_back(e);
     if (it->second.host) hosts.push_back(it->second.host);
   }
-  std::unique_ptr<Instance> instance(new Instance(store, std::move(module)));
-  instance->hostImports_ = std::move(hosts);
+  auto pre = std::make_shared<InstancePre>();
+  pre->module_ = std::move(module);
+  pre->imports_ = std::move(imports);
+  pre->hosts_ = std::move(hosts);
+  return pre;
+}
+
+Result<Instance*> InstancePre::instantiate(Store& store) const {
+  std::unique_ptr<Instance> instance(new Instance(store, module_));
+  instance->hostImports_ = hosts_;
   Instance* raw = store.adopt(std::move(instance));
-  WISP_TRY(raw->initialize(imports));
+  WISP_TRY(raw->initialize(imports_));
   return raw;
 }
 

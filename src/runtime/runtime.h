@@ -147,6 +147,9 @@ class Store {
   /// reaches a function entry or loop header. Stays set until clearInterrupt().
   void interrupt();
   void clearInterrupt();
+  /// True between interrupt() and clearInterrupt(): lets blocking host functions (WASI
+  /// poll_oneoff) give up early instead of sleeping past the deadline.
+  bool interruptRequested() const { return interrupted_.load(std::memory_order_relaxed); }
 
   // Objects created by the host (for imports such as the spec tests' "spectest").
   Result<LinearMemory*> createMemory(const MemoryType& type);
@@ -198,8 +201,9 @@ class Instance {
   void dropData(uint32_t i) { dataDropped_[i] = true; }
   void dropElem(uint32_t i) { elemSegments_[i].clear(); }
 
- private:
+  private:
   friend class Linker;
+  friend class InstancePre;
   Instance(Store& store, std::shared_ptr<Module> module);
   Result<void> initialize(const std::vector<Extern>& imports);
   Value evalConst(const decoder::ConstExpr& e) const;
@@ -215,6 +219,22 @@ class Instance {
   std::vector<std::vector<uintptr_t>> elemSegments_;
   std::vector<bool> dataDropped_;
   std::vector<std::shared_ptr<HostFunction>> hostImports_;
+};
+
+/// A module whose imports a Linker has already resolved and type-checked:
+/// instantiating it does no name lookups (the edge server makes one per request).
+/// Only store-independent imports (host functions) may be shared across stores this
+/// way; imports of one store's objects must only be instantiated into that store.
+class InstancePre {
+ public:
+  Result<Instance*> instantiate(Store& store) const;
+  const std::shared_ptr<Module>& module() const { return module_; }
+
+ private:
+  friend class Linker;
+  std::shared_ptr<Module> module_;
+  std::vector<Extern> imports_;
+  std::vector<std::shared_ptr<HostFunction>> hosts_;
 };
 
 /// Resolves imports by (module, name) and instantiates modules.
@@ -237,7 +257,9 @@ class Linker {
   /// mismatched imports, ErrorCode::Runtime when initialization traps (the partly
   /// initialized instance stays in the store: its effects on imported tables and
   /// memories are visible, as the spec requires).
-  Result<Instance*> instantiate(Store& store, std::shared_ptr<Module> module);
+    Result<Instance*> instantiate(Store& store, std::shared_ptr<Module> module);
+  /// Resolves and checks imports once, for repeated instantiation.
+  Result<std::shared_ptr<InstancePre>> prepare(std::shared_ptr<Module> module) const;
 
  private:
   struct Definition {
