@@ -220,6 +220,13 @@ Result<std::unique_ptr<CompiledCode>> compileModule(const decoder::Module& m,
       code->callSites.push_back(CodeSite{start + site.codeOffset, site.wasmOffset});
     }
   }
+    // WISP_JIT_DUMP=FILE writes the module's machine code (debugging aid).
+  if (const char* dump = std::getenv("WISP_JIT_DUMP")) {
+    if (std::FILE* f = std::fopen(dump, "wb")) {
+      std::fwrite(base, 1, total, f);
+      std::fclose(f);
+    }
+  }
   WISP_TRY(code->memory.makeExecutable());
   return code;
 }

@@ -21,19 +21,20 @@ struct VarState {
   Loc loc = Stack;
   ValType type = ValType::I32;
   Reg reg;
+  /// Locals only: the home slot already holds the current value (so spilling it, or
+  /// moving it to its slot at a merge, needs no store).
+  bool synced = false;
   /// The value's home slot, relative to the frame pointer. Locals have fixed homes;
   /// an operand-stack entry's home depends only on its depth and the types below it.
   int32_t slot = 0;
   /// Bits of a constant (i32 sign-extended to 64 bits; f32/f64 raw bits).
   int64_t constant = 0;
-  /// Locals only: the home slot already holds the current value (so spilling it, or
-  /// moving it to its slot at a merge, needs no store).
-  bool synced = false;
 
   bool inReg() const { return loc == Register; }
   bool isConst() const { return loc == Const; }
   bool onStack() const { return loc == Stack; }
 };
+static_assert(sizeof(VarState) == 16, "VarState is copied on every stack operation");
 
 /// A bitset over locals, iterated sparsely (merges of functions with hundreds of
 /// locals touch only the few that are not simply in their home slot).

@@ -23,6 +23,7 @@
 
 #include "decoder/opcodes.h"
 #include "jit/macro_assembler.h"
+#include "jit/x64/fast_assembler.h"
 
 namespace wisp::jit::x64 {
 
@@ -136,8 +137,12 @@ class MacroAssembler {
     as_.ret();
   }
   /// Interruption and stack check at loop headers: one load, compare and branch.
-  void loopCheck(Label slowPath) {
-    as_.cmp(a::rsp, a::qword_ptr(a::r14, VMContextLayout::stackLimit()));
+    void loopCheck(Label slowPath) {
+    if (as_.direct()) {
+      as_.cmpRM(4, context(VMContextLayout::stackLimit()), true);
+    } else {
+      as_.cmp(a::rsp, a::qword_ptr(a::r14, VMContextLayout::stackLimit()));
+    }
     as_.jb(slowPath);
   }
   /// Restores the stack pointer to the frame's base before calling a noreturn helper
@@ -147,12 +152,8 @@ class MacroAssembler {
   // ---- moves ----------------------------------------------------------------------
   void move(Reg dst, Reg src, ValType t) {
     if (dst == src) return;
-    if (dst.isGP()) {
-      if (t == ValType::I32) {
-        as_.mov(gp32(dst), gp32(src));
-      } else {
-        as_.mov(gp64(dst), gp64(src));
-      }
+        if (dst.isGP()) {
+      gpMove(dst, src, t != ValType::I32);
     } else {
       as_.movaps(xmm(dst), xmm(src));
     }
@@ -162,12 +163,10 @@ class MacroAssembler {
 
   void loadConst(Reg dst, ValType t, int64_t bits) {
     if (dst.isGP()) {
-      if (bits == 0 && !preserveFlags_) {
-        as_.xor_(gp32(dst), gp32(dst));
-      } else if (t == ValType::I32 || (bits > 0 && bits <= 0xFFFFFFFFll)) {
-        as_.mov(gp32(dst), static_cast<uint32_t>(bits));
+            if (bits == 0 && !preserveFlags_) {
+        gpAlu(FastAssembler::kXor, dst, dst, false);
       } else {
-        as_.mov(gp64(dst), bits);
+        gpConst(dst, bits, t != ValType::I32);
       }
       return;
     }
@@ -181,7 +180,8 @@ class MacroAssembler {
       as_.movq(xmm(dst), a::r11);
     }
   }
-  void store(int32_t slot, Reg src, ValType t) {
+    void store(int32_t slot, Reg src, ValType t) {
+    if (isGpType(t)) return gpStore(frame(slot), src, t != ValType::I32);
     a::Mem m = a::ptr(a::rbp, slot);
     switch (t) {
       case ValType::I32:
@@ -201,20 +201,19 @@ class MacroAssembler {
         break;
     }
   }
-  void storeConst(int32_t slot, ValType t, int64_t bits) {
+    void storeConst(int32_t slot, ValType t, int64_t bits) {
     a::Mem m = a::ptr(a::rbp, slot);
     if (t == ValType::I32 || t == ValType::F32) {
-      m.setSize(4);
-      as_.mov(m, static_cast<int32_t>(bits));
+      gpStoreImm(frame(slot), static_cast<int32_t>(bits), false);
     } else if (bits >= INT32_MIN && bits <= INT32_MAX) {
-      m.setSize(8);
-      as_.mov(m, static_cast<int32_t>(bits));
+      gpStoreImm(frame(slot), static_cast<int32_t>(bits), true);
     } else {
       as_.mov(a::r11, bits);
       as_.mov(m, a::r11);
     }
   }
-  void load(Reg dst, int32_t slot, ValType t) {
+    void load(Reg dst, int32_t slot, ValType t) {
+    if (isGpType(t)) return gpLoad(dst, frame(slot), t != ValType::I32);
     a::Mem m = a::ptr(a::rbp, slot);
     switch (t) {
       case ValType::I32:
@@ -239,26 +238,23 @@ class MacroAssembler {
     if (t == ValType::V128) {
       as_.movups(a::xmm15, a::ptr(a::rbp, src));
       as_.movups(a::ptr(a::rbp, dst), a::xmm15);
-    } else if (t == ValType::I32 || t == ValType::F32) {
-      as_.mov(a::r11d, a::ptr(a::rbp, src));
-      as_.mov(a::ptr(a::rbp, dst), a::r11d);
-    } else {
-      as_.mov(a::r11, a::ptr(a::rbp, src));
-      as_.mov(a::ptr(a::rbp, dst), a::r11);
+        } else {
+      const bool is64 = t != ValType::I32 && t != ValType::F32;
+      gpLoad(Reg::gp(11), frame(src), is64);
+      gpStore(frame(dst), Reg::gp(11), is64);
     }
   }
   /// Outgoing stack argument `offset` bytes above the stack pointer.
-  void storeOutgoing(uint32_t offset, Reg src, ValType t) {
+    void storeOutgoing(uint32_t offset, Reg src, ValType t) {
+    if (isGpType(t)) return gpStore(outgoing(offset), src, t != ValType::I32);
     storeMem(a::ptr(a::rsp, offset), src, t);
   }
   void storeOutgoingConst(uint32_t offset, ValType t, int64_t bits) {
-    a::Mem m = a::ptr(a::rsp, offset);
+        a::Mem m = a::ptr(a::rsp, offset);
     if (t == ValType::I32 || t == ValType::F32) {
-      m.setSize(4);
-      as_.mov(m, static_cast<int32_t>(bits));
+      gpStoreImm(outgoing(offset), static_cast<int32_t>(bits), false);
     } else if (bits >= INT32_MIN && bits <= INT32_MAX) {
-      m.setSize(8);
-      as_.mov(m, static_cast<int32_t>(bits));
+      gpStoreImm(outgoing(offset), static_cast<int32_t>(bits), true);
     } else {
       as_.mov(a::r11, bits);
       as_.mov(m, a::r11);
@@ -272,9 +268,9 @@ class MacroAssembler {
     if (t == ValType::V128) {
       as_.movups(a::xmm15, a::ptr(a::rsp, offset));
       as_.movups(a::ptr(a::rbp, slot), a::xmm15);
-    } else {
-      as_.mov(a::r11, a::ptr(a::rsp, offset));
-      as_.mov(a::ptr(a::rbp, slot), a::r11);
+        } else {
+      gpLoad(Reg::gp(11), outgoing(offset), true);
+      gpStore(frame(slot), Reg::gp(11), true);
     }
   }
   /// Scratch register of a class, free for move sequences.
@@ -288,9 +284,9 @@ class MacroAssembler {
     if (t == ValType::V128) {
       as_.movups(a::xmm15, a::ptr(a::rbp, slot));
       as_.movups(a::ptr(a::rsp, offset), a::xmm15);
-    } else {
-      as_.mov(a::r11, a::ptr(a::rbp, slot));
-      as_.mov(a::ptr(a::rsp, offset), a::r11);
+        } else {
+      gpLoad(Reg::gp(11), frame(slot), true);
+      gpStore(outgoing(offset), Reg::gp(11), true);
     }
   }
 
@@ -300,39 +296,52 @@ class MacroAssembler {
     switch (op) {
       case IntBinop::Add:
         if (dst == rhs) {
-          as_.add(d, l);
+          gpAlu(FastAssembler::kAdd, dst, lhs, is64);
         } else if (dst == lhs) {
-          as_.add(d, r);
+          gpAlu(FastAssembler::kAdd, dst, rhs, is64);
         } else {
-          as_.lea(d, a::ptr(gp64(lhs), gp64(rhs)));  // 32-bit lea zero-extends
+          // 32-bit lea zero-extends.
+          gpLea(dst, MemRef{static_cast<uint8_t>(lhs.id()), static_cast<int8_t>(rhs.id()), 0, 0},
+                is64);
         }
         return;
       case IntBinop::Mul:
-      case IntBinop::And:
-      case IntBinop::Or:
-      case IntBinop::Xor:
         if (dst == rhs) {
-          commutative(op, d, l);
+          as_.imul(d, l);
         } else {
-          if (dst != lhs) as_.mov(d, l);
-          commutative(op, d, r);
+          if (dst != lhs) gpMove(dst, lhs, is64);
+          as_.imul(d, r);
         }
         return;
+      case IntBinop::And:
+      case IntBinop::Or:
+      case IntBinop::Xor: {
+        const FastAssembler::Alu alu = op == IntBinop::And  ? FastAssembler::kAnd
+                                       : op == IntBinop::Or ? FastAssembler::kOr
+                                                            : FastAssembler::kXor;
+        if (dst == rhs) {
+          gpAlu(alu, dst, lhs, is64);
+        } else {
+          if (dst != lhs) gpMove(dst, lhs, is64);
+          gpAlu(alu, dst, rhs, is64);
+        }
+        return;
+      }
       case IntBinop::Sub:
         if (dst == rhs && dst != lhs) {
-          as_.mov(gp(Reg::gp(11), is64), r);
-          as_.mov(d, l);
-          as_.sub(d, gp(Reg::gp(11), is64));
+          gpMove(Reg::gp(11), rhs, is64);
+          gpMove(dst, lhs, is64);
+          gpAlu(FastAssembler::kSub, dst, Reg::gp(11), is64);
         } else {
-          if (dst != lhs) as_.mov(d, l);
-          as_.sub(d, r);
+          if (dst != lhs) gpMove(dst, lhs, is64);
+          gpAlu(FastAssembler::kSub, dst, rhs, is64);
         }
         return;
       default: {
         // Shifts and rotates: count in cl (the compiler keeps rcx free of other values
         // and never picks rcx as dst).
-        if (rhs != rcx) as_.mov(a::ecx, gp32(rhs));
-        if (dst != lhs) as_.mov(d, l);
+        if (rhs != rcx) gpMove(rcx, rhs, false);
+        if (dst != lhs) gpMove(dst, lhs, is64);
         shiftByCl(op, d);
         return;
       }
@@ -340,42 +349,41 @@ class MacroAssembler {
   }
   void intBinopImm(IntBinop op, bool is64, Reg dst, Reg lhs, int32_t imm) {
     a::Gp d = gp(dst, is64), l = gp(lhs, is64);
+    const MemRef lhsPlus{static_cast<uint8_t>(lhs.id()), -1, 0, imm};
     switch (op) {
       case IntBinop::Add:
         if (dst == lhs) {
-          as_.add(d, imm);
+          gpAluImm(FastAssembler::kAdd, dst, imm, is64);
         } else {
-          as_.lea(d, a::ptr(gp64(lhs), imm));
+          gpLea(dst, lhsPlus, is64);
         }
         return;
       case IntBinop::Sub:
         if (dst == lhs) {
-          as_.sub(d, imm);
+          gpAluImm(FastAssembler::kSub, dst, imm, is64);
         } else if (imm != INT32_MIN) {
-          as_.lea(d, a::ptr(gp64(lhs), -imm));
+          gpLea(dst, MemRef{static_cast<uint8_t>(lhs.id()), -1, 0, -imm}, is64);
         } else {
-          as_.mov(d, l);
-          as_.sub(d, imm);
+          gpMove(dst, lhs, is64);
+          gpAluImm(FastAssembler::kSub, dst, imm, is64);
         }
         return;
       case IntBinop::Mul:
         as_.imul(d, l, imm);
         return;
       case IntBinop::And:
-        if (dst != lhs) as_.mov(d, l);
-        as_.and_(d, imm);
-        return;
       case IntBinop::Or:
-        if (dst != lhs) as_.mov(d, l);
-        as_.or_(d, imm);
+      case IntBinop::Xor: {
+        const FastAssembler::Alu alu = op == IntBinop::And  ? FastAssembler::kAnd
+                                       : op == IntBinop::Or ? FastAssembler::kOr
+                                                            : FastAssembler::kXor;
+        if (dst != lhs) gpMove(dst, lhs, is64);
+        gpAluImm(alu, dst, imm, is64);
         return;
-      case IntBinop::Xor:
-        if (dst != lhs) as_.mov(d, l);
-        as_.xor_(d, imm);
-        return;
+      }
       default: {
         const int count = imm & (is64 ? 63 : 31);
-        if (dst != lhs) as_.mov(d, l);
+        if (dst != lhs) gpMove(dst, lhs, is64);
         switch (op) {
           case IntBinop::Shl:
             as_.shl(d, count);
@@ -518,15 +526,15 @@ class MacroAssembler {
   }
 
   // ---- comparisons and selection ---------------------------------------------------
-  void compare(bool is64, Reg lhs, Reg rhs) { as_.cmp(gp(lhs, is64), gp(rhs, is64)); }
+    void compare(bool is64, Reg lhs, Reg rhs) { gpAlu(FastAssembler::kCmp, lhs, rhs, is64); }
   void compareImm(bool is64, Reg lhs, int32_t imm) {
-    if (imm == 0) {
-      as_.test(gp(lhs, is64), gp(lhs, is64));
+        if (imm == 0) {
+      gpTest(lhs, lhs, is64);
     } else {
-      as_.cmp(gp(lhs, is64), imm);
+      gpAluImm(FastAssembler::kCmp, lhs, imm, is64);
     }
   }
-  void testZero(bool is64, Reg r) { as_.test(gp(r, is64), gp(r, is64)); }
+    void testZero(bool is64, Reg r) { gpTest(r, r, is64); }
   /// dst = condition ? 1 : 0 from the flags.
   void setCond(Cond c, Reg dst) {
     as_.set(cc(c), gpb(dst));
@@ -693,6 +701,11 @@ class MacroAssembler {
   /// index register, `offset` is the whole (constant) address. Returns the code
   /// offset of the access for the trap source map.
   uint32_t loadMemory(Op op, Reg dst, Reg index, uint64_t offset) {
+    if ((op == Op::I32Load || op == Op::I64Load || op == Op::I64Load32U) && offset <= INT32_MAX) {
+      const uint32_t at = offset_();
+      gpLoad(dst, heap(index, offset), op == Op::I64Load);
+      return at;
+    }
     a::Mem m = address(index, offset);
     uint32_t at = offset_();
     switch (op) {
@@ -756,6 +769,11 @@ class MacroAssembler {
     return at;
   }
   uint32_t storeMemory(Op op, Reg index, uint64_t offset, Reg value) {
+    if ((op == Op::I32Store || op == Op::I64Store || op == Op::I64Store32) && offset <= INT32_MAX) {
+      const uint32_t at = offset_();
+      gpStore(heap(index, offset), value, op == Op::I64Store);
+      return at;
+    }
     a::Mem m = address(index, offset);
     uint32_t at = offset_();
     switch (op) {
@@ -792,6 +810,12 @@ class MacroAssembler {
   }
   /// Stores an integer constant (the value operand was a constant).
   uint32_t storeMemoryConst(Op op, Reg index, uint64_t offset, int64_t value) {
+    if ((op == Op::I32Store || op == Op::I64Store || op == Op::I64Store32 || op == Op::F32Store) &&
+        offset <= INT32_MAX) {
+      const uint32_t at = offset_();
+      gpStoreImm(heap(index, offset), static_cast<int32_t>(value), op == Op::I64Store);
+      return at;
+    }
     a::Mem m = address(index, offset);
     uint32_t at = offset_();
     switch (op) {
@@ -829,10 +853,12 @@ class MacroAssembler {
   }
 
   // ---- context fields, globals, tables ---------------------------------------------------
-  void loadContextField(Reg dst, uint32_t offset, ValType t) {
+    void loadContextField(Reg dst, uint32_t offset, ValType t) {
+    if (isGpType(t)) return gpLoad(dst, context(offset), t != ValType::I32);
     loadMem(dst, a::ptr(a::r14, offset), t);
   }
   void storeContextField(uint32_t offset, Reg src, ValType t) {
+    if (isGpType(t)) return gpStore(context(offset), src, t != ValType::I32);
     storeMem(a::ptr(a::r14, offset), src, t);
   }
   /// Global reached through a pointer in the context (imported globals).
@@ -866,10 +892,15 @@ class MacroAssembler {
 
   // ---- calls ---------------------------------------------------------------------------
   /// Call to another function of the module; returns the offset of the rel32 field.
-  uint32_t callDirect() {
-    as_.db(0xE8);
-    uint32_t field = offset();
-    as_.dd(0);
+    uint32_t callDirect() {
+    static const uint8_t kCall[5] = {0xE8, 0, 0, 0, 0};
+    const uint32_t field = offset() + 1;
+    if (as_.direct()) {
+      as_.bytes(kCall, 5);
+    } else {
+      as_.db(0xE8);
+      as_.dd(0);
+    }
     return field;
   }
   /// Indirect call through table `tablePtrOffset` at `index` (i32, in a register):
@@ -946,6 +977,83 @@ class MacroAssembler {
   }
 
  private:
+    // ---- direct-encoded general-purpose forms (asmjit's encoder while logging) ----------
+  static MemRef frame(int32_t slot) { return MemRef{5, -1, 0, slot}; }
+  static MemRef context(uint32_t offset) { return MemRef{14, -1, 0, static_cast<int32_t>(offset)}; }
+  static MemRef outgoing(uint32_t offset) { return MemRef{4, -1, 0, static_cast<int32_t>(offset)}; }
+  static a::Mem toMem(const MemRef& m) {
+    return m.index < 0 ? a::ptr(a::gpq(m.base), m.disp)
+                       : a::ptr(a::gpq(m.base), a::gpq(static_cast<uint32_t>(m.index)), m.scale, m.disp);
+  }
+  void gpLoad(Reg dst, const MemRef& m, bool is64) {
+    if (as_.direct()) return as_.loadRM(static_cast<uint8_t>(dst.id()), m, is64);
+    as_.mov(gp(dst, is64), toMem(m));
+  }
+  void gpStore(const MemRef& m, Reg src, bool is64) {
+    if (as_.direct()) return as_.storeMR(m, static_cast<uint8_t>(src.id()), is64);
+    as_.mov(toMem(m), gp(src, is64));
+  }
+  void gpStoreImm(const MemRef& m, int32_t imm, bool is64) {
+    if (as_.direct()) return as_.storeMI(m, imm, is64);
+    a::Mem mm = toMem(m);
+    mm.setSize(is64 ? 8 : 4);
+    as_.mov(mm, imm);
+  }
+  void gpMove(Reg dst, Reg src, bool is64) {
+    if (as_.direct()) return as_.movRR(static_cast<uint8_t>(dst.id()), static_cast<uint8_t>(src.id()), is64);
+    as_.mov(gp(dst, is64), gp(src, is64));
+  }
+  void gpLea(Reg dst, const MemRef& m, bool is64) {
+    if (as_.direct()) return as_.leaRM(static_cast<uint8_t>(dst.id()), m, is64);
+    as_.lea(gp(dst, is64), toMem(m));
+  }
+  void gpAlu(FastAssembler::Alu op, Reg dst, Reg src, bool is64) {
+    if (as_.direct()) {
+      return as_.aluRR(op, static_cast<uint8_t>(dst.id()), static_cast<uint8_t>(src.id()), is64);
+    }
+    a::Gp d = gp(dst, is64), r = gp(src, is64);
+    switch (op) {
+      case FastAssembler::kAdd: as_.add(d, r); break;
+      case FastAssembler::kOr: as_.or_(d, r); break;
+      case FastAssembler::kAnd: as_.and_(d, r); break;
+      case FastAssembler::kSub: as_.sub(d, r); break;
+      case FastAssembler::kXor: as_.xor_(d, r); break;
+      case FastAssembler::kCmp: as_.cmp(d, r); break;
+    }
+  }
+  void gpAluImm(FastAssembler::Alu op, Reg dst, int32_t imm, bool is64) {
+    if (as_.direct()) return as_.aluRI(op, static_cast<uint8_t>(dst.id()), imm, is64);
+    a::Gp d = gp(dst, is64);
+    switch (op) {
+      case FastAssembler::kAdd: as_.add(d, imm); break;
+      case FastAssembler::kOr: as_.or_(d, imm); break;
+      case FastAssembler::kAnd: as_.and_(d, imm); break;
+      case FastAssembler::kSub: as_.sub(d, imm); break;
+      case FastAssembler::kXor: as_.xor_(d, imm); break;
+      case FastAssembler::kCmp: as_.cmp(d, imm); break;
+    }
+  }
+  void gpTest(Reg x, Reg y, bool is64) {
+    if (as_.direct()) return as_.testRR(static_cast<uint8_t>(x.id()), static_cast<uint8_t>(y.id()), is64);
+    as_.test(gp(x, is64), gp(y, is64));
+  }
+  void gpConst(Reg dst, int64_t bits, bool is64) {
+    if (!as_.direct()) {
+      if (!is64 || (bits >= 0 && bits <= 0xFFFFFFFFll)) {
+        as_.mov(gp32(dst), static_cast<uint32_t>(bits));
+      } else {
+        as_.mov(gp64(dst), bits);
+      }
+      return;
+    }
+    if (!is64 || (bits >= 0 && bits <= 0xFFFFFFFFll)) {
+      as_.movRI32(static_cast<uint8_t>(dst.id()), static_cast<uint32_t>(bits));
+    } else {
+      as_.movRI64(static_cast<uint8_t>(dst.id()), static_cast<uint64_t>(bits));
+    }
+  }
+  static bool isGpType(ValType t) { return t != ValType::F32 && t != ValType::F64 && t != ValType::V128; }
+
   static a::Gpd gp32(Reg r) { return a::gpd(r.id()); }
   static a::Gpq gp64(Reg r) { return a::gpq(r.id()); }
   static a::GpbLo gpb(Reg r) { return a::gpb(r.id()); }
@@ -980,6 +1088,11 @@ class MacroAssembler {
     return a::CondCode::kE;
   }
 
+  // [r15 + index + offset] for offsets that fit a displacement.
+  static MemRef heap(Reg index, uint64_t offset) {
+    return MemRef{15, index.valid() ? static_cast<int8_t>(index.id()) : int8_t{-1}, 0,
+                  static_cast<int32_t>(offset)};
+  }
   a::Mem address(Reg index, uint64_t offset) {
     if (!index.valid()) {
       if (offset <= INT32_MAX) return a::ptr(a::r15, static_cast<int32_t>(offset));
@@ -1140,7 +1253,7 @@ class MacroAssembler {
     Label table;
     Label target;
   };
-  a::Assembler as_;
+    FastAssembler as_;
   const CpuFeatures& features_;
   std::vector<JumpTableEntry> jumpTableEntries_;
   uint32_t frameSizeField_ = 0;

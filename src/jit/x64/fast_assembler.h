@@ -1,0 +1,170 @@
+// An asmjit x86::Assembler with direct encoders for the instruction forms the JIT
+// emits most (register/memory moves, immediates, two-operand ALU, lea, test): about
+// three in four instructions. asmjit's generic encoder costs ~230 host instructions
+// per emitted instruction here; these write their few bytes straight into the
+// Assembler's buffer (its labels, sections and everything else still belong to
+// asmjit). When a logger is attached everything goes through asmjit so the log is
+// complete.
+#pragma once
+
+#include <asmjit/x86.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+namespace wisp::jit::x64 {
+
+/// A memory operand: [base + index * 2^scale + disp]; index < 0 when absent.
+struct MemRef {
+  uint8_t base;
+  int8_t index;
+  uint8_t scale;
+  int32_t disp;
+};
+
+class FastAssembler : public asmjit::x86::Assembler {
+ public:
+  explicit FastAssembler(asmjit::CodeHolder* code) : asmjit::x86::Assembler(code) {}
+
+  /// Whether the direct encoders are used: not while logging, and not when
+  /// WISP_JIT_ASMJIT_ONLY is set (to check them against asmjit's encoder).
+  bool direct() const { return _logger == nullptr && !asmjitOnly(); }
+  static bool asmjitOnly() {
+    static const bool only = std::getenv("WISP_JIT_ASMJIT_ONLY") != nullptr;
+    return only;
+  }
+
+  // Two-operand ALU opcodes (r/m, reg form) and their /digit for the immediate forms.
+  enum Alu : uint8_t { kAdd = 0, kOr = 1, kAnd = 4, kSub = 5, kXor = 6, kCmp = 7 };
+
+  /// mov r32/r64, [mem]
+  void loadRM(uint8_t dst, const MemRef& m, bool is64) { rm(is64, 0x8B, dst, m); }
+  /// mov [mem], r32/r64
+  void storeMR(const MemRef& m, uint8_t src, bool is64) { rm(is64, 0x89, src, m); }
+  /// lea r32/r64, [mem]
+  void leaRM(uint8_t dst, const MemRef& m, bool is64) { rm(is64, 0x8D, dst, m); }
+  /// cmp r, [mem]
+  void cmpRM(uint8_t lhs, const MemRef& m, bool is64) { rm(is64, 0x3B, lhs, m); }
+
+  /// mov r, r (32-bit zero-extends)
+  void movRR(uint8_t dst, uint8_t src, bool is64) { rr(is64, 0x89, src, dst); }
+  /// op r, r for add/or/and/sub/xor/cmp
+  void aluRR(Alu op, uint8_t dst, uint8_t src, bool is64) {
+    rr(is64, static_cast<uint8_t>(op << 3 | 1), src, dst);
+  }
+  void testRR(uint8_t a, uint8_t b, bool is64) { rr(is64, 0x85, b, a); }
+  /// op r, imm for add/or/and/sub/xor/cmp (imm8 form when it fits)
+  void aluRI(Alu op, uint8_t dst, int32_t imm, bool is64) {
+        uint8_t* p = reserve();
+    p = rex(p, is64, 0, 0, dst, false);
+    const bool small = imm >= -128 && imm <= 127;
+    if (!small && dst == 0) {  // the accumulator's short form: op eax/rax, imm32
+      *p++ = static_cast<uint8_t>(op << 3 | 5);
+      commit(imm32(p, imm));
+      return;
+    }
+    *p++ = small ? 0x83 : 0x81;
+    *p++ = static_cast<uint8_t>(0xC0 | op << 3 | (dst & 7));
+    p = small ? imm8(p, imm) : imm32(p, imm);
+    commit(p);
+  }
+  /// mov r32, imm32 (zero-extends to 64 bits)
+  void movRI32(uint8_t dst, uint32_t imm) {
+    uint8_t* p = reserve();
+    if (dst >= 8) *p++ = 0x41;
+    *p++ = static_cast<uint8_t>(0xB8 | (dst & 7));
+    std::memcpy(p, &imm, 4);
+    commit(p + 4);
+  }
+    /// mov r64, imm64 (the sign-extended imm32 form when it fits)
+  void movRI64(uint8_t dst, uint64_t imm) {
+    uint8_t* p = reserve();
+    const int64_t s = static_cast<int64_t>(imm);
+    if (s >= INT32_MIN && s <= INT32_MAX) {
+      *p++ = static_cast<uint8_t>(0x48 | (dst >> 3));
+      *p++ = 0xC7;
+      *p++ = static_cast<uint8_t>(0xC0 | (dst & 7));
+      commit(imm32(p, static_cast<int32_t>(s)));
+      return;
+    }
+    *p++ = static_cast<uint8_t>(0x48 | (dst >> 3));
+    *p++ = static_cast<uint8_t>(0xB8 | (dst & 7));
+    std::memcpy(p, &imm, 8);
+    commit(p + 8);
+  }
+  /// mov dword/qword [mem], imm32 (sign-extended for qword)
+  void storeMI(const MemRef& m, int32_t imm, bool is64) {
+    uint8_t* p = reserve();
+    p = rex(p, is64, 0, m.index < 0 ? 0 : static_cast<uint8_t>(m.index), m.base, false);
+    *p++ = 0xC7;
+    p = modrm(p, 0, m);
+    commit(imm32(p, imm));
+  }
+  /// Raw bytes (call placeholders and the like).
+  void bytes(const uint8_t* data, size_t n) {
+    uint8_t* p = reserve();
+    std::memcpy(p, data, n);
+    commit(p + n);
+  }
+
+ private:
+  // Makes room for one instruction (at most 16 bytes) and returns where it goes.
+  uint8_t* reserve() {
+    if (static_cast<size_t>(_bufferEnd - _bufferPtr) < 16) {
+      _code->growBuffer(&_section->_buffer, 16);  // asmjit re-points _buffer*
+    }
+    return _bufferPtr;
+  }
+  void commit(uint8_t* end) {
+    _bufferPtr = end;
+    const size_t size = static_cast<size_t>(end - _bufferData);
+    if (size > _section->_buffer._size) _section->_buffer._size = size;
+  }
+  static uint8_t* rex(uint8_t* p, bool w, uint8_t reg, uint8_t index, uint8_t base, bool force) {
+    const uint8_t r = static_cast<uint8_t>(0x40 | (w ? 8 : 0) | (reg >> 3) << 2 | (index >> 3) << 1 |
+                                           (base >> 3));
+    if (r != 0x40 || force) *p++ = r;
+    return p;
+  }
+  static uint8_t* imm8(uint8_t* p, int32_t v) {
+    *p++ = static_cast<uint8_t>(static_cast<int8_t>(v));
+    return p;
+  }
+  static uint8_t* imm32(uint8_t* p, int32_t v) {
+    std::memcpy(p, &v, 4);
+    return p + 4;
+  }
+  // ModRM (+SIB, +displacement) for a memory operand.
+  static uint8_t* modrm(uint8_t* p, uint8_t reg, const MemRef& m) {
+    const uint8_t base = m.base & 7;
+    const bool needsDisp = m.disp != 0 || base == 5;  // rbp/r13 have no no-disp form
+    const bool d8 = m.disp >= -128 && m.disp <= 127;
+    const uint8_t mod = !needsDisp ? 0 : d8 ? 1 : 2;
+    if (m.index < 0 && base != 4) {
+      *p++ = static_cast<uint8_t>(mod << 6 | (reg & 7) << 3 | base);
+    } else {
+      *p++ = static_cast<uint8_t>(mod << 6 | (reg & 7) << 3 | 4);
+      const uint8_t index = m.index < 0 ? 4 : static_cast<uint8_t>(m.index & 7);
+      *p++ = static_cast<uint8_t>(m.scale << 6 | index << 3 | base);
+    }
+    if (mod == 1) return imm8(p, m.disp);
+    if (mod == 2) return imm32(p, m.disp);
+    return p;
+  }
+  void rm(bool w, uint8_t opcode, uint8_t reg, const MemRef& m) {
+    uint8_t* p = reserve();
+    p = rex(p, w, reg, m.index < 0 ? 0 : static_cast<uint8_t>(m.index), m.base, false);
+    *p++ = opcode;
+    commit(modrm(p, reg, m));
+  }
+  void rr(bool w, uint8_t opcode, uint8_t reg, uint8_t rmReg) {
+    uint8_t* p = reserve();
+    p = rex(p, w, reg, 0, rmReg, false);
+    *p++ = opcode;
+    *p++ = static_cast<uint8_t>(0xC0 | (reg & 7) << 3 | (rmReg & 7));
+    commit(p);
+  }
+};
+
+}  // namespace wisp::jit::x64
