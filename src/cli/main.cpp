@@ -88,10 +88,15 @@ int main(int argc, char** argv) {
   auto* runCmd = app.add_subcommand("run", "Run a WASI command, or invoke an export");
   runCmd->prefix_command();  // everything after FILE belongs to the guest
   runCmd->add_option("--invoke", run.invoke, "Call this export with ARGS and print its results");
-  runCmd->add_option("--dir", run.dirs, "Preopen HOST directory as GUEST (HOST[::GUEST])");
-  runCmd->add_option("--env", run.envs, "Set a guest environment variable (NAME=VALUE)");
+  // Each occurrence takes exactly one value, so `--env K=V FILE` leaves FILE alone.
+  runCmd->add_option("--dir", run.dirs, "Preopen HOST directory as GUEST (HOST[::GUEST])")
+      ->allow_extra_args(false);
+  runCmd->add_option("--env", run.envs, "Set a guest environment variable (NAME=VALUE)")
+      ->allow_extra_args(false);
+  runCmd->add_option("--argv0", run.argv0, "The guest's argv[0] (default: FILE as given)");
   runCmd->add_option("--max-memory-size", run.maxMemoryBytes, "Largest linear memory in bytes");
-  runCmd->add_option("--timeout", run.timeoutSeconds, "Interrupt the guest after this many seconds");
+  runCmd->add_option("--timeout", run.timeoutSeconds,
+                     "Interrupt the guest after this many seconds");
   runCmd->add_option("--compile-threads", run.compileThreads, "Compiler threads (0 = all cores)");
 
   wisp::cli::WastOptions wast;

@@ -1,5 +1,7 @@
 #include "cli/run.h"
 
+#include <csignal>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -10,6 +12,7 @@
 #include <thread>
 
 #include "runtime/runtime.h"
+#include "wasi/wasi.h"
 
 namespace wisp::cli {
 
@@ -95,6 +98,38 @@ class Watchdog {
   bool done_ = false;
 };
 
+// Applies --dir and --env to the guest's WASI context. False (after a message) on a
+// malformed option or a directory that cannot be opened.
+bool configureWasi(const RunOptions& options, wasi::WasiContext& wasi) {
+  std::vector<std::string> args;
+  args.push_back(options.argv0.empty() ? options.file : options.argv0);
+  if (options.invoke.empty()) args.insert(args.end(), options.args.begin(), options.args.end());
+  wasi.setArgs(std::move(args));
+  for (const std::string& env : options.envs) {
+    const size_t eq = env.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::fprintf(stderr, "wisp: --env %s: expected NAME=VALUE\n", env.c_str());
+      return false;
+    }
+  }
+  wasi.setEnv(options.envs);
+  for (const std::string& dir : options.dirs) {
+    // HOST[::GUEST]: the guest name defaults to the host path.
+    const size_t sep = dir.find("::");
+    const std::string host = sep == std::string::npos ? dir : dir.substr(0, sep);
+    const std::string guest = sep == std::string::npos ? dir : dir.substr(sep + 2);
+    if (host.empty() || guest.empty()) {
+      std::fprintf(stderr, "wisp: --dir %s: expected HOST[::GUEST]\n", dir.c_str());
+      return false;
+    }
+    if (auto r = wasi.preopenDirectory(host, guest); !r) {
+      std::fprintf(stderr, "wisp: --dir %s: %s\n", dir.c_str(), r.error().message.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
 int reportTrap(const runtime::Trap& trap, const std::string& file) {
   if (trap.kind == jit::TrapKind::Exit) return trap.exitCode;
   std::fprintf(stderr, "wisp: %s: wasm trap: %s\n", file.c_str(), trap.toString().c_str());
@@ -118,7 +153,14 @@ int runModule(const RunOptions& options) {
   runtime::StoreLimits limits;
   if (options.maxMemoryBytes) limits.maxMemoryPages = options.maxMemoryBytes / kPageSize;
   runtime::Store store(engine, limits);
+  wasi::WasiContext wasi;
+  if (!configureWasi(options, wasi)) return kErrorExit;
+  store.userData = &wasi;
   runtime::Linker linker(engine);
+  wasi::addToLinker(linker);
+  // A guest writing to a closed pipe gets EPIPE from fd_write, as it would natively;
+  // the signal would otherwise kill wisp.
+  std::signal(SIGPIPE, SIG_IGN);
   Watchdog watchdog(store, options.timeoutSeconds);
   auto instance = linker.instantiate(store, *module);
   if (!instance) {
@@ -126,9 +168,34 @@ int runModule(const RunOptions& options) {
     return instance.error().code == ErrorCode::Runtime ? kTrapExit : kErrorExit;
   }
   if (options.invoke.empty()) {
-    std::fprintf(stderr, "wisp: %s: running WASI commands is not implemented yet; use --invoke\n",
-                 options.file.c_str());
-    return kErrorExit;
+    const jit::FuncRef* start = (*instance)->getFunction("_start");
+    if (!start) {
+      std::fprintf(stderr,
+                   "wisp: %s: no exported function \"_start\" (not a WASI command); "
+                   "use --invoke NAME\n",
+                   options.file.c_str());
+      return kErrorExit;
+    }
+    if (!engine.typeOf(start->typeId).types.empty()) {
+      std::fprintf(stderr, "wisp: %s: \"_start\" must take no arguments and return nothing\n",
+                   options.file.c_str());
+      return kErrorExit;
+    }
+    runtime::CallResult r = store.call(start, {});
+    // The exit status is the guest's proc_exit code (0 when _start returns).
+    if (!r.ok()) return reportTrap(*r.trap, options.file);
+    return 0;
+  }
+  // A WASI reactor initializes its libc in `_initialize`, which must run before any other
+  // export (as wasmtime does for --invoke). Modules that do not use WASI are left alone.
+  bool usesWasi = false;
+  for (const auto& import : (*module)->decl().imports)
+    usesWasi |= import.module == wasi::kModuleName;
+  if (const jit::FuncRef* init = (*instance)->getFunction("_initialize");
+      usesWasi && init && options.invoke != "_initialize" &&
+      engine.typeOf(init->typeId).types.empty()) {
+    runtime::CallResult r = store.call(init, {});
+    if (!r.ok()) return reportTrap(*r.trap, options.file);
   }
   const jit::FuncRef* f = (*instance)->getFunction(options.invoke);
   if (!f) {

@@ -1,4 +1,5 @@
-// `wisp run`: run a WASI command module, or invoke one export with numeric arguments.
+// `wisp run`: run a WASI command module (its `_start`), or invoke one export with numeric
+// arguments. WASI preview1 is linked in both cases.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@ struct RunOptions {
   std::string file;
   std::vector<std::string> args;  // guest arguments (after FILE)
   std::string invoke;             // --invoke NAME
+  std::string argv0;              // --argv0 NAME (default: FILE as given)
   std::vector<std::string> dirs;  // --dir HOST[::GUEST]
   std::vector<std::string> envs;  // --env NAME=VALUE
   uint64_t maxMemoryBytes = 0;    // --max-memory-size (0 = 4 GiB)
