@@ -138,14 +138,36 @@ int reportTrap(const runtime::Trap& trap, const std::string& file) {
 
 }  // namespace
 
+// WISP_TIMING=1 prints how long each phase of `wisp run` took (cold-start analysis).
+class PhaseTimer {
+ public:
+  PhaseTimer() : enabled_(std::getenv("WISP_TIMING") != nullptr), last_(Clock::now()) {}
+  void mark(const char* phase) {
+    if (!enabled_) return;
+    const auto now = Clock::now();
+    std::fprintf(stderr, "wisp: %-12s %8.1f us\n", phase,
+                 std::chrono::duration<double, std::micro>(now - last_).count());
+    last_ = now;
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  bool enabled_;
+  Clock::time_point last_;
+};
+
 int runModule(const RunOptions& options) {
+  PhaseTimer timer;
   std::vector<uint8_t> bytes;
   if (!readFile(options.file, bytes)) {
     std::fprintf(stderr, "wisp: cannot read %s\n", options.file.c_str());
     return kErrorExit;
   }
+  timer.mark("read");
   runtime::Engine engine(runtime::EngineConfig{{}, options.compileThreads});
+  timer.mark("engine");
   auto module = runtime::Module::compile(engine, std::move(bytes));
+  timer.mark("compile");
   if (!module) {
     std::fprintf(stderr, "wisp: %s: %s\n", options.file.c_str(), module.error().message.c_str());
     return kErrorExit;
@@ -158,11 +180,13 @@ int runModule(const RunOptions& options) {
   store.userData = &wasi;
   runtime::Linker linker(engine);
   wasi::addToLinker(linker);
+  timer.mark("link-setup");
   // A guest writing to a closed pipe gets EPIPE from fd_write, as it would natively;
   // the signal would otherwise kill wisp.
   std::signal(SIGPIPE, SIG_IGN);
   Watchdog watchdog(store, options.timeoutSeconds);
   auto instance = linker.instantiate(store, *module);
+  timer.mark("instantiate");
   if (!instance) {
     std::fprintf(stderr, "wisp: %s: %s\n", options.file.c_str(), instance.error().message.c_str());
     return instance.error().code == ErrorCode::Runtime ? kTrapExit : kErrorExit;
@@ -182,6 +206,7 @@ int runModule(const RunOptions& options) {
       return kErrorExit;
     }
     runtime::CallResult r = store.call(start, {});
+    timer.mark("run");
     // The exit status is the guest's proc_exit code (0 when _start returns).
     if (!r.ok()) return reportTrap(*r.trap, options.file);
     return 0;

@@ -3,6 +3,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -46,6 +49,54 @@ Result<void> CodeMemory::makeExecutable() {
                  ErrorCode::ResourceLimit};
   }
   return success();
+}
+
+}  // namespace wisp::jit
+
+namespace wisp::jit {
+
+CodeArena::~CodeArena() {
+  for (const Chunk& c : chunks_) {
+    munmap(c.writable, c.size);
+    munmap(c.executable, c.size);
+  }
+}
+
+bool CodeArena::grow(size_t atLeast) {
+  const size_t size = std::max<size_t>(64 * 1024, (atLeast + 4095) & ~size_t{4095});
+  const int fd = memfd_create("wisp-stubs", MFD_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = ftruncate(fd, static_cast<off_t>(size)) == 0;
+  void* w = ok ? mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+  void* x = w != MAP_FAILED ? mmap(nullptr, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0)
+                            : MAP_FAILED;
+  close(fd);
+  if (x == MAP_FAILED) {
+    if (w != MAP_FAILED) munmap(w, size);
+    return false;
+  }
+  chunks_.push_back(Chunk{static_cast<uint8_t*>(w), static_cast<uint8_t*>(x), size, 0});
+  return true;
+}
+
+const void* CodeArena::add(const uint8_t* code, size_t size) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (chunks_.empty() || chunks_.back().used + size > chunks_.back().size) {
+    if (!grow(size)) {
+      // No double mapping here: a region of its own, written then made executable.
+      auto mem = CodeMemory::allocate(size);
+      if (!mem) return nullptr;
+      std::memcpy(mem->data(), code, size);
+      if (!mem->makeExecutable()) return nullptr;
+      fallback_.push_back(std::move(mem).value());
+      return fallback_.back().data();
+    }
+  }
+  Chunk& c = chunks_.back();
+  std::memcpy(c.writable + c.used, code, size);
+  const void* at = c.executable + c.used;
+  c.used = (c.used + size + 15) & ~size_t{15};
+  return at;
 }
 
 }  // namespace wisp::jit

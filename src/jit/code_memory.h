@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
+#include <vector>
 
 #include "decoder/result.h"
 
@@ -29,6 +31,34 @@ class CodeMemory {
   uint8_t* base_ = nullptr;
   size_t size_ = 0;
   size_t mapped_ = 0;
+};
+
+/// Append-only executable memory for small pieces of code created over time (the
+/// engine's entry and exit stubs). Each chunk is one memfd mapped twice — writable
+/// and executable — so code can be added while other threads run earlier code in the
+/// same pages, without ever having a mapping that is both writable and executable.
+/// Thread-safe.
+class CodeArena {
+ public:
+  CodeArena() = default;
+  ~CodeArena();
+  CodeArena(const CodeArena&) = delete;
+  CodeArena& operator=(const CodeArena&) = delete;
+
+  /// Copies `size` bytes in and returns their executable address (16-byte aligned).
+  const void* add(const uint8_t* code, size_t size);
+
+ private:
+  struct Chunk {
+    uint8_t* writable = nullptr;
+    uint8_t* executable = nullptr;
+    size_t size = 0;
+    size_t used = 0;
+  };
+  bool grow(size_t atLeast);
+  std::mutex mutex_;
+  std::vector<Chunk> chunks_;
+  std::vector<CodeMemory> fallback_;  // when memfd double mapping is unavailable
 };
 
 }  // namespace wisp::jit

@@ -2,10 +2,6 @@
 
 namespace wisp::jit {
 
-ThreadPool::ThreadPool(unsigned threads) {
-  for (unsigned i = 0; i < threads; i++) threads_.emplace_back([this, i] { loop(i + 1); });
-}
-
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -21,6 +17,9 @@ void ThreadPool::run(unsigned workers, const std::function<void(unsigned)>& fn) 
   if (workers <= 1) {
     fn(0);
     return;
+  }
+  if (threads_.empty()) {
+    for (unsigned i = 0; i < workers_; i++) threads_.emplace_back([this, i] { loop(i + 1); });
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);

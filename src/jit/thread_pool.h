@@ -12,8 +12,9 @@ namespace wisp::jit {
 
 class ThreadPool {
  public:
-  /// `workers` threads besides the caller (0: the caller works alone).
-  explicit ThreadPool(unsigned workers);
+  /// `workers` threads besides the caller (0: the caller works alone). Threads start
+  /// on first use, so processes that never compile in parallel never create them.
+  explicit ThreadPool(unsigned workers) : workers_(workers) {}
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -21,11 +22,12 @@ class ThreadPool {
   /// Runs fn(worker) on `workers` participants (the caller is worker 0) and waits.
   /// `workers` is capped at size() + 1.
   void run(unsigned workers, const std::function<void(unsigned worker)>& fn);
-  unsigned size() const { return static_cast<unsigned>(threads_.size()); }
+  unsigned size() const { return workers_; }
 
  private:
   void loop(unsigned index);
 
+  unsigned workers_;
   std::vector<std::thread> threads_;
   std::mutex mutex_;
   std::condition_variable wake_, done_;

@@ -15,7 +15,7 @@ Engine::Engine(EngineConfig config) : config_(config), memoryPool_(config.pooled
   unsigned threads = config_.compileThreads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   pool_ = std::make_unique<jit::ThreadPool>(threads - 1);  // the caller is one of them
-  install(unwind_, jit::generateUnwindRoutine());
+  unwind_ = install(jit::generateUnwindRoutine());
   installSignalHandlers();
 }
 
@@ -42,30 +42,27 @@ const FuncType& Engine::typeOf(uint32_t id) const {
   return types_[id - 1];
 }
 
-const void* Engine::install(jit::CodeMemory& slot, const std::vector<uint8_t>& code) {
-  auto mem = jit::CodeMemory::allocate(code.size());
-  if (!mem) {
-    std::fprintf(stderr, "wisp: %s\n", mem.error().message.c_str());
+const void* Engine::install(const std::vector<uint8_t>& code) {
+  const void* at = stubCode_.add(code.data(), code.size());
+  if (!at) {
+    std::fprintf(stderr, "wisp: cannot allocate executable memory for stubs\n");
     std::abort();
   }
-  std::memcpy(mem->data(), code.data(), code.size());
-  if (!mem->makeExecutable()) std::abort();
-  slot = std::move(mem).value();
-  return slot.data();
+  return at;
 }
 
 jit::EntryStub Engine::entryStub(uint32_t id) {
   std::lock_guard<std::mutex> lock(mutex_);
   Stubs& s = stubs_[id];
-  if (!s.entry.data()) install(s.entry, jit::generateEntryStub(types_[id - 1]));
-  return reinterpret_cast<jit::EntryStub>(s.entry.data());
+  if (!s.entry) s.entry = install(jit::generateEntryStub(types_[id - 1]));
+  return reinterpret_cast<jit::EntryStub>(const_cast<void*>(s.entry));
 }
 
 const void* Engine::exitStub(uint32_t id) {
   std::lock_guard<std::mutex> lock(mutex_);
   Stubs& s = stubs_[id];
-  if (!s.exit.data()) install(s.exit, jit::generateExitStub(types_[id - 1]));
-  return s.exit.data();
+  if (!s.exit) s.exit = install(jit::generateExitStub(types_[id - 1]));
+  return s.exit;
 }
 
 }  // namespace wisp::runtime

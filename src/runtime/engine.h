@@ -46,16 +46,17 @@ class Engine {
   jit::EntryStub entryStub(uint32_t id);
   /// Wasm-to-host stub for host functions of type `id`.
   const void* exitStub(uint32_t id);
-  const void* unwindRoutine() const { return unwind_.data(); }
+  const void* unwindRoutine() const { return unwind_; }
 
  private:
   struct TypeHash {
     size_t operator()(const FuncType& t) const;
   };
   struct Stubs {
-    jit::CodeMemory entry, exit;
+    const void* entry = nullptr;
+    const void* exit = nullptr;
   };
-  const void* install(jit::CodeMemory& slot, const std::vector<uint8_t>& code);
+  const void* install(const std::vector<uint8_t>& code);
 
   EngineConfig config_;
     std::unique_ptr<jit::ThreadPool> pool_;
@@ -64,7 +65,8 @@ class Engine {
   std::unordered_map<FuncType, uint32_t, TypeHash> typeIds_;
   std::deque<FuncType> types_;  // by id - 1; deque keeps references stable
   std::unordered_map<uint32_t, Stubs> stubs_;
-  jit::CodeMemory unwind_;
+  jit::CodeArena stubCode_;
+  const void* unwind_ = nullptr;
 };
 
 }  // namespace wisp::runtime
