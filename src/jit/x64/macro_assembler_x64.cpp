@@ -2,18 +2,24 @@
 // float/integer conversions (long sequences with range checks).
 #include "jit/x64/macro_assembler_x64.h"
 
+#include <cpuid.h>
+
 #include <cstring>
 
 namespace wisp::jit::x64 {
 
 const CpuFeatures& CpuFeatures::host() {
+  // Three CPUID leaves rather than asmjit's full CpuInfo: under a hypervisor every
+  // CPUID traps, and a full probe costs a noticeable part of `wisp run`'s start-up.
   static const CpuFeatures features = [] {
     CpuFeatures f;
-    const asmjit::CpuInfo& cpu = asmjit::CpuInfo::host();
-    f.sse41 = cpu.hasFeature(asmjit::CpuFeatures::X86::kSSE4_1);
-    f.popcnt = cpu.hasFeature(asmjit::CpuFeatures::X86::kPOPCNT);
-    f.lzcnt = cpu.hasFeature(asmjit::CpuFeatures::X86::kLZCNT);
-    f.bmi1 = cpu.hasFeature(asmjit::CpuFeatures::X86::kBMI);
+    unsigned a, b, c, d;
+    if (__get_cpuid(1, &a, &b, &c, &d)) {
+      f.sse41 = c & bit_SSE4_1;
+      f.popcnt = c & bit_POPCNT;
+    }
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) f.bmi1 = b & bit_BMI;
+    if (__get_cpuid(0x80000001, &a, &b, &c, &d)) f.lzcnt = c & bit_LZCNT;
     return f;
   }();
   return features;
