@@ -98,6 +98,8 @@ int main(int argc, char** argv) {
   runCmd->add_option("--timeout", run.timeoutSeconds,
                      "Interrupt the guest after this many seconds");
   runCmd->add_option("--compile-threads", run.compileThreads, "Compiler threads (0 = all cores)");
+  runCmd->add_flag("--eager", run.eager,
+                   "Compile every function before running (default: each on its first call)");
 
   wisp::cli::WastOptions wast;
   const char* envSuite = std::getenv("WISP_TESTSUITE");
@@ -111,6 +113,7 @@ int main(int argc, char** argv) {
                       "List of known failures; fail if others fail or listed ones pass");
   wastCmd->add_flag("--enable-all", wast.enableAll, "Enable all supported proposals");
   wastCmd->add_flag("-v,--verbose", wast.verbose, "Print every failure");
+  wastCmd->add_flag("--lazy", wast.lazy, "Compile each function on its first call");
 
   CLI11_PARSE(app, argc, argv);
 

@@ -164,7 +164,11 @@ int runModule(const RunOptions& options) {
     return kErrorExit;
   }
   timer.mark("read");
-  runtime::Engine engine(runtime::EngineConfig{{}, options.compileThreads});
+  runtime::EngineConfig config;
+  config.compileThreads = options.compileThreads;
+  // A command usually runs a fraction of its code: compile functions on first call.
+  config.lazyCompilation = !options.eager;
+  runtime::Engine engine(config);
   timer.mark("engine");
   auto module = runtime::Module::compile(engine, std::move(bytes));
   timer.mark("compile");

@@ -18,6 +18,7 @@ struct RunOptions {
   uint64_t maxMemoryBytes = 0;    // --max-memory-size (0 = 4 GiB)
   double timeoutSeconds = 0;      // --timeout (0 = none)
   unsigned compileThreads = 0;
+  bool eager = false;  // compile every function before running (default: on first call)
 };
 
 /// Exit status conventions: the guest's exit code; 2 for a usage or load error;

@@ -266,12 +266,19 @@ std::string describe(const std::vector<runtime::Value>& values) {
 constexpr const char* kUnsupportedReason =
     "module uses SIMD (v128), which the JIT does not compile yet";
 
+runtime::EngineConfig engineConfig(const WastOptions& options) {
+  runtime::EngineConfig config;
+  config.features = options.features;
+  config.lazyCompilation = options.lazy;
+  return config;
+}
+
 class ScriptRunner {
  public:
   ScriptRunner(const WastOptions& options, ExpectedFailures* expected)
       : options_(options),
         expected_(expected),
-        engine_(runtime::EngineConfig{options.features, 0}) {}
+        engine_(engineConfig(options)) {}
 
   /// Runs one converted script; returns its counts.
   Counts run(const fs::path& jsonPath, const std::string& displayName) {

@@ -16,6 +16,7 @@ struct WastOptions {
   Features features;
   bool enableAll = false;  // convert with wast2json --enable-all and decode all proposals
   bool verbose = false;    // print every failure (default: the first few per file)
+  bool lazy = false;       // compile functions on first call
 };
 
 /// Runs the scripts and prints per-file lines and the totals. Returns the exit status.

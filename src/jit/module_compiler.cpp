@@ -1,5 +1,9 @@
 #include "jit/module_compiler.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <memory>
 #include <atomic>
@@ -96,7 +100,225 @@ Result<void> compileOne(const CompileEnvironment& env, Worker& w, uint32_t funcI
 
 }  // namespace
 
+// ---- lazily compiled code --------------------------------------------------------------
+
+// Validation pass that also notices instructions the JIT cannot compile yet, so a
+// lazily compiled module reports that at compile time, not on some first call.
+struct SupportScan : validator::NullListener {
+  bool unsupported = false;
+  static bool simd(Op op) { return static_cast<uint16_t>(op) >= 0xFD00; }
+  void onLoad(Op op, const validator::MemArg&) { unsupported |= simd(op); }
+  void onStore(Op op, const validator::MemArg&) { unsupported |= simd(op); }
+  void onLoadLane(Op, const validator::MemArg&, uint8_t) { unsupported = true; }
+  void onStoreLane(Op, const validator::MemArg&, uint8_t) { unsupported = true; }
+  void onV128Const(const uint8_t*) { unsupported = true; }
+  void onNumeric(Op op) { unsupported |= simd(op); }
+  void onLane(Op, uint8_t) { unsupported = true; }
+  void onShuffle(const uint8_t*) { unsupported = true; }
+  void onReturnCall(uint32_t, const FuncType&) { unsupported = true; }
+  void onReturnCallIndirect(uint32_t, uint32_t, const FuncType&) { unsupported = true; }
+};
+
+// One contiguous region, a memfd mapped twice (writable and executable): the lazy
+// compile stub, a 16-byte jump slot per defined function, then functions in the order
+// they are first called. Slot i is `mov r11d, i; nop; jmp <stub>`; compiling function
+// i rewrites the jump's rel32 (4-byte aligned, one atomic store) to point at its code.
+class LazyCode {
+ public:
+  static constexpr uint32_t kSlotsOffset = 256;
+  static constexpr uint32_t kSlotSize = 16;
+
+  LazyCode(CompileEnvironment env, const Features& features)
+      : env_(std::move(env)), features_(features) {}
+  ~LazyCode() {
+    if (rw_) munmap(rw_, size_);
+    if (rx_) munmap(rx_, size_);
+  }
+
+  Result<void> init() {
+    const decoder::Module& m = *env_.module;
+    const uint32_t n = m.numDefinedFunctions();
+    size_t size = kSlotsOffset + size_t{kSlotSize} * n + size_t{m.codeSectionSize} * 8 + 65536;
+    size = (size + 4095) & ~size_t{4095};
+    const int fd = memfd_create("wisp-lazy-code", MFD_CLOEXEC);
+    if (fd < 0) return Error{"cannot create lazy code memory", ErrorCode::ResourceLimit};
+    void* w = ftruncate(fd, static_cast<off_t>(size)) == 0
+                  ? mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+                  : MAP_FAILED;
+    void* x = w != MAP_FAILED ? mmap(nullptr, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0)
+                              : MAP_FAILED;
+    close(fd);
+    if (w != MAP_FAILED) rw_ = static_cast<uint8_t*>(w);
+    if (x == MAP_FAILED) return Error{"cannot map lazy code memory", ErrorCode::ResourceLimit};
+    rx_ = static_cast<uint8_t*>(x);
+    size_ = size;
+    const std::vector<uint8_t> stub = generateLazyCompileStub();
+    std::memcpy(rw_, stub.data(), stub.size());
+    for (uint32_t i = 0; i < n; i++) {
+      uint8_t* slot = rw_ + kSlotsOffset + kSlotSize * i;
+      const uint32_t funcIndex = m.numImportedFunctions + i;
+      slot[0] = 0x41;  // mov r11d, imm32
+      slot[1] = 0xBB;
+      std::memcpy(slot + 2, &funcIndex, 4);
+      slot[6] = 0x90;  // nop: puts the jump's rel32 at a 4-byte boundary
+      slot[7] = 0xE9;  // jmp rel32
+      const int32_t rel = -static_cast<int32_t>(kSlotsOffset + kSlotSize * i + 12);
+      std::memcpy(slot + 8, &rel, 4);
+      std::memset(slot + 12, 0xCC, 4);
+    }
+    used_ = kSlotsOffset + size_t{kSlotSize} * n;
+    code_ = std::make_unique<std::atomic<const void*>[]>(n);
+    for (uint32_t i = 0; i < n; i++) code_[i].store(nullptr, std::memory_order_relaxed);
+    placed_ = std::make_unique<Placed[]>(n);
+    return success();
+  }
+
+  const void* slot(uint32_t definedIndex) const {
+    return rx_ + kSlotsOffset + size_t{kSlotSize} * definedIndex;
+  }
+
+  const void* compile(uint32_t funcIndex, std::string& error) {
+    const decoder::Module& m = *env_.module;
+    const uint32_t def = funcIndex - m.numImportedFunctions;
+    if (const void* done = code_[def].load(std::memory_order_acquire)) return done;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (const void* done = code_[def].load(std::memory_order_acquire)) return done;
+    if (!worker_) worker_ = std::make_unique<Worker>(env_, features_);
+    CodeSink& sink = worker_->sink;
+    sink.code.clear();
+    sink.calls.clear();
+    sink.memoryAccesses.clear();
+    sink.callSites.clear();
+    FunctionRecord rec;
+    auto r = compileOne(env_, *worker_, funcIndex, rec);
+    if (!r) {
+      error = r.error().message;
+      return nullptr;
+    }
+    const size_t at = (used_ + 15) & ~size_t{15};
+    if (at + rec.codeSize > size_) {
+      error = "lazy code region is full";
+      return nullptr;
+    }
+    std::memcpy(rw_ + at, sink.code.data() + rec.codeOffset, rec.codeSize);
+    for (uint32_t k = rec.callsBegin; k < rec.callsEnd; k++) {
+      const CallRelocation& c = sink.calls[k];
+      const uint32_t callee = c.targetFunction - m.numImportedFunctions;
+      const void* compiled = code_[callee].load(std::memory_order_acquire);
+      const uint8_t* target = compiled ? static_cast<const uint8_t*>(compiled)
+                                       : static_cast<const uint8_t*>(slot(callee));
+      const int32_t rel = static_cast<int32_t>(target - (rx_ + at + c.codeOffset + 4));
+      std::memcpy(rw_ + at + c.codeOffset, &rel, 4);
+    }
+    // Publish the metadata traps need before anything can run the code.
+    const uint32_t count = placedCount_.load(std::memory_order_relaxed);
+    Placed& p = placed_[count];
+    p.start = static_cast<uint32_t>(at);
+    p.end = static_cast<uint32_t>(at + rec.codeSize);
+    p.funcIndex = funcIndex;
+    for (uint32_t k = rec.accessesBegin; k < rec.accessesEnd; k++) {
+      const CodeSite& site = sink.memoryAccesses[k];
+      p.memoryAccesses.push_back(CodeSite{p.start + site.codeOffset, site.wasmOffset});
+    }
+    for (uint32_t k = rec.callSitesBegin; k < rec.callSitesEnd; k++) {
+      const CodeSite& site = sink.callSites[k];
+      p.callSites.push_back(CodeSite{p.start + site.codeOffset, site.wasmOffset});
+    }
+    used_ = p.end;
+    placedCount_.store(count + 1, std::memory_order_release);
+    const uint8_t* code = rx_ + at;
+    code_[def].store(code, std::memory_order_release);
+    // Point the slot at the code: one aligned 4-byte store, atomic for other threads.
+    const uint8_t* slotAddress = static_cast<const uint8_t*>(slot(def));
+    const int32_t rel = static_cast<int32_t>(code - (slotAddress + 12));
+    __atomic_store_n(reinterpret_cast<int32_t*>(rw_ + (slotAddress - rx_) + 8), rel,
+                     __ATOMIC_RELEASE);
+    return code;
+  }
+
+  bool contains(uintptr_t pc) const {
+    const uintptr_t base = reinterpret_cast<uintptr_t>(rx_);
+    return pc >= base && pc < base + size_;
+  }
+  int64_t functionAt(uintptr_t pc) const {
+    const Placed* p = placedAt(pc);
+    return p ? p->funcIndex : -1;
+  }
+  int64_t memoryAccessAt(uintptr_t pc) const {
+    const Placed* p = placedAt(pc);
+    return p ? findSite(p->memoryAccesses, offsetOf(pc)) : -1;
+  }
+  int64_t callSiteAt(uintptr_t pc) const {
+    const Placed* p = placedAt(pc);
+    return p ? findSite(p->callSites, offsetOf(pc)) : -1;
+  }
+  size_t codeBytes() const { return used_; }
+
+ private:
+  struct Placed {
+    uint32_t start = 0, end = 0, funcIndex = 0;
+    std::vector<CodeSite> memoryAccesses, callSites;  // offsets in the region
+  };
+  uint32_t offsetOf(uintptr_t pc) const {
+    return static_cast<uint32_t>(pc - reinterpret_cast<uintptr_t>(rx_));
+  }
+  // Functions are placed at increasing offsets, so the published prefix is sorted.
+  // Safe from a signal handler: entries are complete before the count covers them.
+  const Placed* placedAt(uintptr_t pc) const {
+    if (!contains(pc)) return nullptr;
+    const uint32_t off = offsetOf(pc);
+    uint32_t lo = 0, hi = placedCount_.load(std::memory_order_acquire);
+    while (lo < hi) {
+      const uint32_t mid = (lo + hi) / 2;
+      if (placed_[mid].end <= off) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo < placedCount_.load(std::memory_order_acquire) && placed_[lo].start <= off
+               ? &placed_[lo]
+               : nullptr;
+  }
+  static int64_t findSite(const std::vector<CodeSite>& sites, uint32_t off) {
+    auto it = std::lower_bound(sites.begin(), sites.end(), off,
+                               [](const CodeSite& s, uint32_t o) { return s.codeOffset < o; });
+    return it == sites.end() || it->codeOffset != off ? -1 : it->wasmOffset;
+  }
+
+  CompileEnvironment env_;
+  Features features_;
+  uint8_t* rw_ = nullptr;
+  uint8_t* rx_ = nullptr;
+  size_t size_ = 0;
+  size_t used_ = 0;
+  std::mutex mutex_;
+  std::unique_ptr<Worker> worker_;
+  std::unique_ptr<std::atomic<const void*>[]> code_;
+  std::unique_ptr<Placed[]> placed_;
+  std::atomic<uint32_t> placedCount_{0};
+};
+
+
+// ---- CompiledCode -----------------------------------------------------------------------
+
+CompiledCode::CompiledCode() = default;
+CompiledCode::~CompiledCode() = default;
+
+const void* CompiledCode::functionCode(uint32_t funcIndex) const {
+  const uint32_t def = funcIndex - numImportedFunctions;
+  if (lazy) return lazy->slot(def);
+  return memory.data() + functionStarts[def];
+}
+
+bool CompiledCode::contains(uintptr_t pc) const {
+  if (lazy) return lazy->contains(pc);
+  const uintptr_t base = reinterpret_cast<uintptr_t>(memory.data());
+  return pc >= base && pc < base + memory.size();
+}
+
 int64_t CompiledCode::functionAt(uintptr_t pc) const {
+  if (lazy) return lazy->functionAt(pc);
   if (!contains(pc)) return -1;
   const uint32_t off = static_cast<uint32_t>(pc - reinterpret_cast<uintptr_t>(memory.data()));
   auto it = std::upper_bound(functionStarts.begin(), functionStarts.end(), off);
@@ -118,18 +340,58 @@ static int64_t findSite(const std::vector<CodeSite>& sites, const CodeMemory& me
 }
 
 int64_t CompiledCode::memoryAccessAt(uintptr_t pc) const {
+  if (lazy) return lazy->memoryAccessAt(pc);
   return findSite(memoryAccesses, memory, pc);
 }
-int64_t CompiledCode::callSiteAt(uintptr_t pc) const { return findSite(callSites, memory, pc); }
+int64_t CompiledCode::callSiteAt(uintptr_t pc) const {
+  if (lazy) return lazy->callSiteAt(pc);
+  return findSite(callSites, memory, pc);
+}
+size_t CompiledCode::machineCodeBytes() const { return lazy ? lazy->codeBytes() : memory.size(); }
 
-Result<std::unique_ptr<CompiledCode>> compileModule(const decoder::Module& m,
-                                                    const Features& features, ThreadPool* pool,
-                                                    const CompileOptions& options) {
+const void* CompiledCode::compileLazily(uint32_t funcIndex, std::string& error) const {
+  return lazy->compile(funcIndex, error);
+}
+
+namespace {
+CompileEnvironment makeEnvironment(const decoder::Module& m) {
   CompileEnvironment env;
   env.module = &m;
   env.layout = VMContextLayout(m);
   env.signatures.reserve(m.types.size());
   for (const FuncType& t : m.types) env.signatures.push_back(computeCallSignature<HostMasm>(t));
+  return env;
+}
+
+Result<std::unique_ptr<CompiledCode>> compileEager(const decoder::Module& m,
+                                                   const Features& features, ThreadPool* pool,
+                                                   const CompileOptions& options);
+}  // namespace
+
+Result<std::unique_ptr<CompiledCode>> compileModule(const decoder::Module& m,
+                                                    const Features& features, ThreadPool* pool,
+                                                    const CompileOptions& options) {
+  if (!options.lazy || m.numDefinedFunctions() == 0) return compileEager(m, features, pool, options);
+  SupportScan scan;
+  validator::FunctionValidator<SupportScan> validator(m, features);
+  for (uint32_t f = m.numImportedFunctions; f < m.functions.size(); f++) {
+    WISP_TRY(validator.run(f, scan));
+  }
+  if (scan.unsupported) return compileEager(m, features, pool, options);  // reports it
+  auto code = std::make_unique<CompiledCode>();
+  code->module = &m;
+  code->layout = VMContextLayout(m);
+  code->numImportedFunctions = m.numImportedFunctions;
+  code->lazy = std::make_unique<LazyCode>(makeEnvironment(m), features);
+  WISP_TRY(code->lazy->init());
+  return code;
+}
+
+namespace {
+Result<std::unique_ptr<CompiledCode>> compileEager(const decoder::Module& m,
+                                                   const Features& features, ThreadPool* pool,
+                                                   const CompileOptions& options) {
+  CompileEnvironment env = makeEnvironment(m);
 
   const uint32_t n = m.numDefinedFunctions();
   std::vector<FunctionRecord> records(n);
@@ -231,4 +493,5 @@ Result<std::unique_ptr<CompiledCode>> compileModule(const decoder::Module& m,
   return code;
 }
 
+}  // namespace
 }  // namespace wisp::jit

@@ -83,6 +83,7 @@ enum class Helper : uint32_t {
   TableCopy,         // (ctx, dstTable, srcTable, dst, src, n)
   TableGrow,         // (ctx, table, ref, delta) -> int32
   TableFill,         // (ctx, table, start, ref, n)
+  LazyCompile,       // (ctx, funcIndex) -> code address; compiles on first call
   Count,
 };
 constexpr uint32_t kNumHelpers = static_cast<uint32_t>(Helper::Count);

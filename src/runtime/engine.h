@@ -23,8 +23,17 @@ struct EngineConfig {
   Features features;
     /// Threads that compile a module's functions (the caller included); 0 = all cores.
   unsigned compileThreads = 0;
-  /// Linear-memory reservations kept for reuse between instances.
+    /// Linear-memory reservations kept for reuse between instances.
   size_t pooledMemories = 16;
+  /// Validate every function up front but compile each on its first call (faster
+  /// start for programs that run a small part of their code).
+  bool lazyCompilation = false;
+  /// Memories that end at most this large (and never grew) are reset in place when
+  /// their instance goes away (zeros, and the data image copied back) instead of
+  /// with madvise: the pages stay resident, so the next instance takes no page faults
+  /// and the reset makes no system call (madvise in a multi-threaded process costs a
+  /// TLB shootdown on every core). 0 = always madvise. The edge server sets it.
+  uint64_t keepResidentBytes = 0;
 };
 
 class Engine {

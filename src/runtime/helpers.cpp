@@ -101,6 +101,21 @@ void helperTableFill(VMContextHeader* ctx, uint32_t table, uint32_t start, uintp
   for (uint32_t i = 0; i < n; i++) t->set(start + i, ref);
 }
 
+// A lazily compiled function's first call: compile it and return its code.
+const void* helperLazyCompile(VMContextHeader* ctx, uint32_t funcIndex) {
+  std::string* message = nullptr;
+  const void* code;
+  {
+    std::string error;
+    code = instanceOf(ctx)->module().code().compileLazily(funcIndex, error);
+    if (code) return code;
+    message = new std::string("cannot compile function " + std::to_string(funcIndex) + ": " +
+                              error);
+  }
+  // Unwinding skips this frame: everything with a destructor is gone already.
+  raiseHostTrap(TrapKind::HostError, message, 0);
+}
+
 }  // namespace
 
 /// The table every VMContext's `helpers` is filled from, in Helper order.
@@ -116,7 +131,9 @@ extern const void* const kHelperTable[jit::kNumHelpers] = {
     reinterpret_cast<const void*>(&helperElemDrop),
     reinterpret_cast<const void*>(&helperTableCopy),
     reinterpret_cast<const void*>(&helperTableGrow),
-    reinterpret_cast<const void*>(&helperTableFill),
+        reinterpret_cast<const void*>(&helperTableFill),
+    reinterpret_cast<const void*>(&helperLazyCompile),
 };
+static_assert(sizeof(kHelperTable) / sizeof(kHelperTable[0]) == jit::kNumHelpers);
 
 }  // namespace wisp::runtime

@@ -19,7 +19,9 @@ Result<std::shared_ptr<Module>> Module::compile(Engine& engine, std::vector<uint
   if (!decl) return decl.takeError();
   WISP_TRY(validator::validateModuleStructure(*decl, features));
   std::shared_ptr<Module> m(new Module(engine, std::move(decl).value()));
-  auto code = jit::compileModule(m->decl_, features, engine.threadPool());
+    jit::CompileOptions options;
+  options.lazy = engine.config().lazyCompilation;
+  auto code = jit::compileModule(m->decl_, features, engine.threadPool(), options);
   if (!code) return code.takeError();
   m->code_ = std::move(code).value();
   m->typeIds_.reserve(m->decl_.types.size());
@@ -28,8 +30,8 @@ Result<std::shared_ptr<Module>> Module::compile(Engine& engine, std::vector<uint
     m->exportIndex_.emplace(m->decl_.exports[i].name, i);
   }
     if (m->decl_.memories.size() > m->decl_.numImportedMemories) {
-    m->memoryCache_ = std::make_unique<PreparedMemoryCache>(engine.memoryPool(),
-                                                            engine.config().pooledMemories);
+    m->memoryCache_ = std::make_unique<PreparedMemoryCache>(
+        engine.memoryPool(), engine.config().pooledMemories, engine.config().keepResidentBytes);
   }
   registerCode(m->code_.get());
   return m;
@@ -100,6 +102,10 @@ const DataImage* Module::dataImage() const {
       }
     }
     fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+    // For resetting small memories in place (EngineConfig::keepResidentBytes).
+    if (void* v = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0); v != MAP_FAILED) {
+      image->view = static_cast<const uint8_t*>(v);
+    }
     image_ = std::move(image);
   });
   return image_.get();

@@ -139,7 +139,7 @@ void raiseTrap(TrapKind kind, uint32_t wasmOffset, uintptr_t pc) {
   unwindTo(rec);
 }
 
-void raiseHostTrap(TrapKind kind, std::string message, int32_t exitCode) {
+void raiseHostTrap(TrapKind kind, std::string* message, int32_t exitCode) {
   jit::EntryRecord* rec = currentEntry();
   if (!rec) {
     std::fprintf(stderr, "wisp: host trap raised outside of wasm execution\n");
@@ -149,8 +149,8 @@ void raiseHostTrap(TrapKind kind, std::string message, int32_t exitCode) {
   rec->exitCode = exitCode;
   rec->trapWasmOffset = UINT32_MAX;
   rec->trapPc = 0;
-  // Ownership passes to the entry, which frees it; nothing else is live in this frame.
-  rec->hostError = new std::string(std::move(message));
+  // Ownership passes to the entry, which frees it.
+  rec->hostError = message;
   unwindTo(rec);
 }
 

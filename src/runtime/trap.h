@@ -48,7 +48,8 @@ uintptr_t threadStackLow();
 
 /// Unwinds to the innermost entry with a trap. `pc` is where it was raised.
 [[noreturn]] void raiseTrap(TrapKind kind, uint32_t wasmOffset, uintptr_t pc);
-/// Unwinds with a host-supplied error message or exit code.
-[[noreturn]] void raiseHostTrap(TrapKind kind, std::string message, int32_t exitCode);
+/// Unwinds with a host-supplied error message (heap-allocated; ownership passes on,
+/// since unwinding skips every destructor of the frames it leaves) or exit code.
+[[noreturn]] void raiseHostTrap(TrapKind kind, std::string* message, int32_t exitCode);
 
 }  // namespace wisp::runtime

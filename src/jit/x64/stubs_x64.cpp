@@ -189,3 +189,29 @@ std::vector<uint8_t> generateExitStub(const FuncType& type) {
 }
 
 }  // namespace wisp::jit
+
+namespace wisp::jit {
+
+std::vector<uint8_t> generateLazyCompileStub() {
+  return assemble([](a::Assembler& as) {
+    // Entered from a jump slot: r11d = function index, r14 = the callee's context,
+    // arguments in the wasm convention's registers (and stack, left untouched).
+    as.push(a::rbp);
+    as.mov(a::rbp, a::rsp);
+    as.sub(a::rsp, 176);  // 6 GP + 8 XMM argument registers; keeps 16-byte alignment
+    const a::Gpq gpArgs[] = {a::rsi, a::rdi, a::rdx, a::rcx, a::r8, a::r9};
+    for (int i = 0; i < 6; i++) as.mov(a::qword_ptr(a::rsp, 8 * i), gpArgs[i]);
+    for (int i = 0; i < 8; i++) as.movups(a::ptr(a::rsp, 48 + 16 * i), a::xmm(i));
+    as.mov(a::rdi, a::r14);
+    as.mov(a::esi, a::r11d);
+    as.call(a::qword_ptr(a::r14, VMContextLayout::helper(Helper::LazyCompile)));
+    as.mov(a::r11, a::rax);
+    for (int i = 0; i < 6; i++) as.mov(gpArgs[i], a::qword_ptr(a::rsp, 8 * i));
+    for (int i = 0; i < 8; i++) as.movups(a::xmm(i), a::ptr(a::rsp, 48 + 16 * i));
+    as.mov(a::rsp, a::rbp);
+    as.pop(a::rbp);
+    as.jmp(a::r11);
+  });
+}
+
+}  // namespace wisp::jit
