@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace wisp::jit::x64 {
 
@@ -24,8 +25,95 @@ struct MemRef {
 };
 
 class FastAssembler : public asmjit::x86::Assembler {
+  using Base = asmjit::x86::Assembler;
+
  public:
   explicit FastAssembler(asmjit::CodeHolder* code) : asmjit::x86::Assembler(code) {}
+
+  // ---- labels and jumps -------------------------------------------------------------
+  // With the direct encoders, labels are the JIT's own (a bound offset and a chain of
+  // rel32 fields waiting for it), which is several times cheaper than asmjit's label
+  // links; jumps are encoded as asmjit would (short backward jumps, rel32 forward ones).
+  // While logging they are asmjit's labels.
+  struct Label {
+    uint32_t id = UINT32_MAX;
+    asmjit::Label label;
+  };
+  using Base::bind;
+  using Base::j;
+  using Base::jmp;
+  using Base::lea;
+
+  Label makeLabel() {
+    Label l;
+    if (direct()) {
+      l.id = static_cast<uint32_t>(labels_.size());
+      labels_.push_back(LabelState{});
+    } else {
+      l.label = Base::newLabel();
+    }
+    return l;
+  }
+  void bind(const Label& l) {
+    if (!direct()) {
+      Base::bind(l.label);
+      return;
+    }
+    LabelState& s = labels_[l.id];
+    s.offset = static_cast<int32_t>(offset());
+    for (uint32_t f = s.pending; f != UINT32_MAX; f = fixups_[f].next) {
+      const int32_t rel = s.offset - static_cast<int32_t>(fixups_[f].at + 4);
+      std::memcpy(_bufferData + fixups_[f].at, &rel, 4);
+    }
+    s.pending = UINT32_MAX;
+  }
+  void j(asmjit::x86::CondCode cc, const Label& l) {
+    if (!direct()) {
+      Base::j(cc, l.label);
+      return;
+    }
+    branch(static_cast<uint8_t>(0x70 | static_cast<uint8_t>(cc)),
+           static_cast<uint8_t>(0x80 | static_cast<uint8_t>(cc)), true, l);
+  }
+  void jmp(const Label& l) {
+    if (!direct()) {
+      Base::jmp(l.label);
+      return;
+    }
+    branch(0xEB, 0xE9, false, l);
+  }
+  void jo(const Label& l) { j(asmjit::x86::CondCode::kO, l); }
+  void jb(const Label& l) { j(asmjit::x86::CondCode::kB, l); }
+  void jae(const Label& l) { j(asmjit::x86::CondCode::kAE, l); }
+  void je(const Label& l) { j(asmjit::x86::CondCode::kE, l); }
+  void jz(const Label& l) { j(asmjit::x86::CondCode::kZ, l); }
+  void jne(const Label& l) { j(asmjit::x86::CondCode::kNE, l); }
+  void jnz(const Label& l) { j(asmjit::x86::CondCode::kNZ, l); }
+  void jbe(const Label& l) { j(asmjit::x86::CondCode::kBE, l); }
+  void js(const Label& l) { j(asmjit::x86::CondCode::kS, l); }
+  void jp(const Label& l) { j(asmjit::x86::CondCode::kP, l); }
+  /// lea r64, [rip + label]
+  void lea(const asmjit::x86::Gpq& dst, const Label& l) {
+    if (!direct()) {
+      Base::lea(dst, asmjit::x86::ptr(l.label));
+      return;
+    }
+    uint8_t* p = reserve();
+    *p++ = static_cast<uint8_t>(0x48 | (dst.id() >> 3) << 2);
+    *p++ = 0x8D;
+    *p++ = static_cast<uint8_t>(0x05 | (dst.id() & 7) << 3);
+    commit(rel32To(p, l));
+  }
+  /// Offset of a bound label in the code.
+  uint32_t labelOffset(const Label& l) const {
+    if (!direct()) return static_cast<uint32_t>(_code->labelOffset(l.label));
+    return static_cast<uint32_t>(labels_[l.id].offset);
+  }
+  /// Forgets the labels of the previous function.
+  void resetLabels() {
+    labels_.clear();
+    fixups_.clear();
+  }
 
   /// Whether the direct encoders are used: not while logging, and not when
   /// WISP_JIT_ASMJIT_ONLY is set (to check them against asmjit's encoder).
@@ -109,6 +197,49 @@ class FastAssembler : public asmjit::x86::Assembler {
   }
 
  private:
+  struct LabelState {
+    int32_t offset = -1;            // bound position, or -1
+    uint32_t pending = UINT32_MAX;  // first rel32 field waiting for the label
+  };
+  struct Fixup {
+    uint32_t at;
+    uint32_t next;
+  };
+  // A jump: the short form for a bound label within reach, else rel32 (fixed up later
+  // for a label not bound yet).
+  void branch(uint8_t shortOpcode, uint8_t nearOpcode, bool conditional, const Label& l) {
+    uint8_t* p = reserve();
+    const LabelState& s = labels_[l.id];
+    if (s.offset >= 0) {
+      const int32_t rel8 = s.offset - static_cast<int32_t>(offset() + 2);
+      if (rel8 >= -128 && rel8 <= 127) {
+        *p++ = shortOpcode;
+        commit(imm8(p, rel8));
+        return;
+      }
+    }
+    if (conditional) *p++ = 0x0F;
+    *p++ = nearOpcode;
+    commit(rel32To(p, l));
+  }
+  // Writes the rel32 field (at p) for a jump or rip-relative reference to `l`.
+  uint8_t* rel32To(uint8_t* p, const Label& l) {
+    LabelState& s = labels_[l.id];
+    const uint32_t at = static_cast<uint32_t>(p - _bufferData);
+    if (s.offset >= 0) {
+      const int32_t rel = s.offset - static_cast<int32_t>(at + 4);
+      std::memcpy(p, &rel, 4);
+    } else {
+      fixups_.push_back(Fixup{at, s.pending});
+      s.pending = static_cast<uint32_t>(fixups_.size() - 1);
+      std::memset(p, 0, 4);
+    }
+    return p + 4;
+  }
+
+  std::vector<LabelState> labels_;
+  std::vector<Fixup> fixups_;
+
   // Makes room for one instruction (at most 16 bytes) and returns where it goes.
   uint8_t* reserve() {
     if (static_cast<size_t>(_bufferEnd - _bufferPtr) < 16) {

@@ -127,7 +127,7 @@ void MacroAssembler::convert(Op op, Reg dst, Reg src, Reg temp, Label invalid, L
       srcF64 ? as_.cvttsd2si(out, in) : as_.cvttss2si(out, in);
     };
 
-    Label nan = as_.newLabel(), low = as_.newLabel(), high = as_.newLabel(), done = as_.newLabel();
+    Label nan = as_.makeLabel(), low = as_.makeLabel(), high = as_.makeLabel(), done = as_.makeLabel();
     ucomis(x, x);
     as_.jp(saturating ? nan : invalid);
     // Range of values whose truncation fits; the lower bound is inclusive where the
@@ -161,7 +161,7 @@ void MacroAssembler::convert(Op op, Reg dst, Reg src, Reg temp, Label invalid, L
       as_.mov(gp32(dst), gp32(dst));
     } else {
       // u64: values >= 2^63 are converted as -(2^63 - x), negated, and offset by 2^63.
-      Label big = as_.newLabel();
+      Label big = as_.makeLabel();
       loadBound(9223372036854775808.0);
       ucomis(x, a::xmm15);
       as_.jae(big);
@@ -226,7 +226,7 @@ void MacroAssembler::convert(Op op, Reg dst, Reg src, Reg temp, Label invalid, L
     case Op::F32ConvertI64U:
     case Op::F64ConvertI64U: {
       const bool toF64 = op == Op::F64ConvertI64U;
-      Label negative = as_.newLabel(), done = as_.newLabel();
+      Label negative = as_.makeLabel(), done = as_.makeLabel();
       as_.test(gp64(src), gp64(src));
       as_.js(negative);
       toF64 ? as_.cvtsi2sd(d, gp64(src)) : as_.cvtsi2ss(d, gp64(src));

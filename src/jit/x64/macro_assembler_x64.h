@@ -40,7 +40,7 @@ struct CpuFeatures {
 
 class MacroAssembler {
  public:
-  using Label = asmjit::Label;
+  using Label = FastAssembler::Label;
 
   // Register numbering (asmjit ids).
   static constexpr Reg rax = Reg::gp(0), rcx = Reg::gp(1), rdx = Reg::gp(2), rbx = Reg::gp(3),
@@ -73,12 +73,13 @@ class MacroAssembler {
     a::Assembler& raw() { return as_; }
   /// Forgets per-function state (the CodeHolder is re-initialized separately).
   void reset() {
+    as_.resetLabels();
     jumpTableEntries_.clear();
     frameSizeField_ = 0;
     preserveFlags_ = false;
   }
   uint32_t offset() const { return static_cast<uint32_t>(as_.offset()); }
-  Label newLabel() { return as_.newLabel(); }
+  Label newLabel() { return as_.makeLabel(); }
   void bind(Label l) { as_.bind(l); }
   void jump(Label l) { as_.jmp(l); }
   void jumpIf(Cond c, Label l) { as_.j(cc(c), l); }
@@ -115,7 +116,7 @@ class MacroAssembler {
       for (int32_t off = low; off < high; off += 16) as_.movups(a::ptr(a::rbp, off), a::xmm15);
       return;
     }
-    Label loop = as_.newLabel();
+    Label loop = as_.makeLabel();
     as_.mov(a::r11, -static_cast<int64_t>(size));
     as_.bind(loop);
     as_.movups(a::ptr(a::rbp, a::r11, 0, high), a::xmm15);
@@ -414,9 +415,9 @@ class MacroAssembler {
     }
     as_.test(r, r);
     as_.jz(divByZero);
-    Label done = as_.newLabel();
+    Label done = as_.makeLabel();
     if (kind == DivKind::DivS || kind == DivKind::RemS) {
-      Label normal = as_.newLabel();
+      Label normal = as_.makeLabel();
       as_.cmp(r, -1);
       as_.jne(normal);
       if (kind == DivKind::DivS) {
@@ -452,7 +453,7 @@ class MacroAssembler {
       return;
     }
     // bsr leaves dst undefined for zero input; clz(0) = width.
-    Label nonzero = as_.newLabel();
+    Label nonzero = as_.makeLabel();
     as_.bsr(d, s);
     as_.jnz(nonzero);
     as_.mov(d, is64 ? 127 : 63);
@@ -465,7 +466,7 @@ class MacroAssembler {
       as_.tzcnt(d, s);
       return;
     }
-    Label nonzero = as_.newLabel();
+    Label nonzero = as_.makeLabel();
     as_.bsf(d, s);
     as_.jnz(nonzero);
     as_.mov(d, is64 ? 64 : 32);
@@ -555,7 +556,7 @@ class MacroAssembler {
       }
       return;
     }
-    Label done = as_.newLabel();
+    Label done = as_.makeLabel();
     if (dst == ifTrue) {
       as_.j(cc(c), done);
       as_.movaps(xmm(dst), xmm(ifFalse));
@@ -950,10 +951,10 @@ class MacroAssembler {
   // ---- jump tables (br_table) -----------------------------------------------------------
   /// Jumps to targets[index] for index < count, else to fallback.
   void jumpTable(Reg index, const std::vector<Label>& targets, Label fallback) {
-    Label table = as_.newLabel();
+    Label table = as_.makeLabel();
     as_.cmp(gp32(index), static_cast<uint32_t>(targets.size()));
     as_.jae(fallback);
-    as_.lea(a::r11, a::ptr(table));
+    as_.lea(a::r11, table);
     as_.movsxd(gp64(index), a::dword_ptr(a::r11, gp64(index), 2));
     as_.add(gp64(index), a::r11);
     as_.jmp(gp64(index));
@@ -968,10 +969,9 @@ class MacroAssembler {
   }
   /// Fills the jump table entries into the finished code.
   void patchJumpTables(uint8_t* code) {
-    asmjit::CodeHolder* holder = as_.code();
     for (const JumpTableEntry& e : jumpTableEntries_) {
       const int32_t delta =
-          static_cast<int32_t>(holder->labelOffset(e.target) - holder->labelOffset(e.table));
+          static_cast<int32_t>(as_.labelOffset(e.target) - as_.labelOffset(e.table));
       std::memcpy(code + e.at, &delta, 4);
     }
   }
@@ -1221,7 +1221,7 @@ class MacroAssembler {
   }
   // Wasm min/max: NaN if either operand is NaN; -0 < +0.
   void minMax(bool isMin, bool isF64, a::Xmm d, a::Xmm l, a::Xmm r) {
-    Label nan = as_.newLabel(), equal = as_.newLabel(), done = as_.newLabel();
+    Label nan = as_.makeLabel(), equal = as_.makeLabel(), done = as_.makeLabel();
     if (d == r && d != l) {
       as_.movaps(a::xmm15, r);
       r = a::xmm15;
