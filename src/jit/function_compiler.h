@@ -112,12 +112,26 @@ class FunctionCompiler {
     if (!error_.empty()) {
       return Error{m_.functionDisplayName(funcIndex_) + ": " + error_, ErrorCode::Unsupported};
     }
-    // Out-of-line stubs: stack exhaustion / interruption, then the trap sites.
+        // Out-of-line stubs: stack exhaustion / interruption, then one short stub per trap
+    // site (its wasm offset) jumping to a stub per trap kind shared by the function.
     masm_.bind(stackCheck_);
-    masm_.trapStub(Helper::StackCheckFailed, TrapKind::StackOverflow, functionOffset_);
+    masm_.stackCheckStub(functionOffset_);
+    constexpr size_t kKinds = static_cast<size_t>(TrapKind::Exit) + 1;
+    Label common[kKinds];
+    bool used[kKinds] = {};
     for (const TrapStub& t : traps_) {
+      const size_t k = static_cast<size_t>(t.kind);
+      if (!used[k]) {
+        common[k] = masm_.newLabel();
+        used[k] = true;
+      }
       masm_.bind(t.label);
-      masm_.trapStub(Helper::Trap, t.kind, t.wasmOffset);
+      masm_.trapSite(t.wasmOffset, common[k]);
+    }
+    for (size_t k = 0; k < kKinds; k++) {
+      if (!used[k]) continue;
+      masm_.bind(common[k]);
+      masm_.trapCommon(static_cast<TrapKind>(k));
     }
     return success();
   }

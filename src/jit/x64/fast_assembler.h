@@ -189,6 +189,66 @@ class FastAssembler : public asmjit::x86::Assembler {
     p = modrm(p, 0, m);
     commit(imm32(p, imm));
   }
+  /// Two-byte-opcode forms with a memory operand: movzx/movsx (0F B6/B7/BE/BF).
+  void rm0F(bool w, uint8_t opcode, uint8_t reg, const MemRef& m) {
+    uint8_t* p = reserve();
+    p = rex(p, w, reg, m.index < 0 ? 0 : static_cast<uint8_t>(m.index), m.base, false);
+    *p++ = 0x0F;
+    *p++ = opcode;
+    commit(modrm(p, reg, m));
+  }
+  /// movsxd r64, dword [mem]
+  void movsxdRM(uint8_t dst, const MemRef& m) { rm(true, 0x63, dst, m); }
+  /// Two-byte-opcode register forms: imul r, r (0F AF), cmovcc r, r (0F 40+cc),
+  /// movzx/movsx r, r8/r16. `byteSrc`: the source is a byte register (needs REX
+  /// for spl..dil).
+  void rr0F(bool w, uint8_t opcode, uint8_t reg, uint8_t rmReg, bool byteSrc = false) {
+    uint8_t* p = reserve();
+    p = rex(p, w, reg, 0, rmReg, byteSrc && rmReg >= 4);
+    *p++ = 0x0F;
+    *p++ = opcode;
+    *p++ = static_cast<uint8_t>(0xC0 | (reg & 7) << 3 | (rmReg & 7));
+    commit(p);
+  }
+  /// setcc r8
+  void setccR(uint8_t cc, uint8_t dst) {
+    uint8_t* p = reserve();
+    p = rex(p, false, 0, 0, dst, dst >= 4);
+    *p++ = 0x0F;
+    *p++ = static_cast<uint8_t>(0x90 | cc);
+    *p++ = static_cast<uint8_t>(0xC0 | (dst & 7));
+    commit(p);
+  }
+  /// Shift or rotate by an immediate: /digit 0 rol, 1 ror, 4 shl, 5 shr, 7 sar.
+  void shiftRI(uint8_t digit, uint8_t dst, uint8_t count, bool is64) {
+    uint8_t* p = reserve();
+    p = rex(p, is64, 0, 0, dst, false);
+    *p++ = count == 1 ? 0xD1 : 0xC1;
+    *p++ = static_cast<uint8_t>(0xC0 | digit << 3 | (dst & 7));
+    if (count != 1) *p++ = count;
+    commit(p);
+  }
+  /// push / pop of a 64-bit register, ret, ud2.
+  void pushR(uint8_t r) { oneByteReg(0x50, r); }
+  void popR(uint8_t r) { oneByteReg(0x58, r); }
+  void retN() {
+    uint8_t* p = reserve();
+    *p++ = 0xC3;
+    commit(p);
+  }
+  void ud2N() {
+    uint8_t* p = reserve();
+    *p++ = 0x0F;
+    *p++ = 0x0B;
+    commit(p);
+  }
+  /// call qword [mem]
+  void callM(const MemRef& m) {
+    uint8_t* p = reserve();
+    p = rex(p, false, 0, m.index < 0 ? 0 : static_cast<uint8_t>(m.index), m.base, false);
+    *p++ = 0xFF;
+    commit(modrm(p, 2, m));
+  }
   /// Raw bytes (call placeholders and the like).
   void bytes(const uint8_t* data, size_t n) {
     uint8_t* p = reserve();
@@ -240,6 +300,12 @@ class FastAssembler : public asmjit::x86::Assembler {
   std::vector<LabelState> labels_;
   std::vector<Fixup> fixups_;
 
+  void oneByteReg(uint8_t opcode, uint8_t r) {
+    uint8_t* p = reserve();
+    if (r >= 8) *p++ = 0x41;
+    *p++ = static_cast<uint8_t>(opcode | (r & 7));
+    commit(p);
+  }
   // Makes room for one instruction (at most 16 bytes) and returns where it goes.
   uint8_t* reserve() {
     if (static_cast<size_t>(_bufferEnd - _bufferPtr) < 16) {

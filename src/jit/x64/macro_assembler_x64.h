@@ -88,18 +88,26 @@ class MacroAssembler {
   // ---- frame ----------------------------------------------------------------------
   /// Function entry: frame setup, frame allocation (size patched by finishFrame) and
   /// the stack check, which branches to `stackOverflow` (an out-of-line stub).
-  void prologue(Label stackOverflow) {
-    as_.push(a::rbp);
-    as_.mov(a::rbp, a::rsp);
-    as_.push(a::r14);
-    // sub rsp, imm32 with the immediate patched once the frame size is known.
-    as_.db(0x48);
-    as_.db(0x81);
-    as_.db(0xEC);
-    frameSizeField_ = offset();
-    as_.dd(0);
-    as_.cmp(a::rsp, a::qword_ptr(a::r14, VMContextLayout::stackLimit()));
-    as_.jb(stackOverflow);
+    void prologue(Label stackOverflow) {
+    if (as_.direct()) {
+      // push rbp; mov rbp, rsp; push r14; sub rsp, imm32 (patched once the frame size
+      // is known)
+      static const uint8_t kEntry[] = {0x55, 0x48, 0x89, 0xE5, 0x41, 0x56, 0x48, 0x81, 0xEC};
+      as_.bytes(kEntry, sizeof kEntry);
+      frameSizeField_ = offset();
+      static const uint8_t kZero[4] = {};
+      as_.bytes(kZero, 4);
+    } else {
+      as_.push(a::rbp);
+      as_.mov(a::rbp, a::rsp);
+      as_.push(a::r14);
+      as_.db(0x48);
+      as_.db(0x81);
+      as_.db(0xEC);
+      frameSizeField_ = offset();
+      as_.dd(0);
+    }
+    loopCheck(stackOverflow);
   }
   /// Zeroes the frame bytes [rbp+low, rbp+high) (declared locals at entry).
   void zeroSlots(int32_t low, int32_t high) {
@@ -132,7 +140,13 @@ class MacroAssembler {
     std::memcpy(code + frameSizeField_, &size, 4);
     return size;
   }
-  void epilogue() {
+    void epilogue() {
+    if (as_.direct()) {
+      as_.movRR(4, 5, true);  // mov rsp, rbp
+      as_.popR(5);
+      as_.retN();
+      return;
+    }
     as_.mov(a::rsp, a::rbp);
     as_.pop(a::rbp);
     as_.ret();
@@ -148,7 +162,7 @@ class MacroAssembler {
   }
   /// Restores the stack pointer to the frame's base before calling a noreturn helper
   /// from a stub (the frame may be larger than the remaining stack).
-  void resetStackForStub() { as_.lea(a::rsp, a::ptr(a::rbp, -16)); }
+    void resetStackForStub() { gpLea(Reg::gp(4), frame(-16), true); }
 
   // ---- moves ----------------------------------------------------------------------
   void move(Reg dst, Reg src, ValType t) {
@@ -293,7 +307,7 @@ class MacroAssembler {
 
   // ---- integer arithmetic -----------------------------------------------------------
   void intBinop(IntBinop op, bool is64, Reg dst, Reg lhs, Reg rhs) {
-    a::Gp d = gp(dst, is64), l = gp(lhs, is64), r = gp(rhs, is64);
+    a::Gp d = gp(dst, is64);
     switch (op) {
       case IntBinop::Add:
         if (dst == rhs) {
@@ -306,12 +320,12 @@ class MacroAssembler {
                 is64);
         }
         return;
-      case IntBinop::Mul:
+            case IntBinop::Mul:
         if (dst == rhs) {
-          as_.imul(d, l);
+          imulRR(dst, lhs, is64);
         } else {
           if (dst != lhs) gpMove(dst, lhs, is64);
-          as_.imul(d, r);
+          imulRR(dst, rhs, is64);
         }
         return;
       case IntBinop::And:
@@ -383,8 +397,17 @@ class MacroAssembler {
         return;
       }
       default: {
-        const int count = imm & (is64 ? 63 : 31);
+                const int count = imm & (is64 ? 63 : 31);
         if (dst != lhs) gpMove(dst, lhs, is64);
+        if (as_.direct()) {
+          const uint8_t digit = op == IntBinop::Shl    ? 4
+                                : op == IntBinop::ShrS ? 7
+                                : op == IntBinop::ShrU ? 5
+                                : op == IntBinop::Rotl ? 0
+                                                       : 1;
+          as_.shiftRI(digit, static_cast<uint8_t>(dst.id()), static_cast<uint8_t>(count), is64);
+          return;
+        }
         switch (op) {
           case IntBinop::Shl:
             as_.shl(d, count);
@@ -537,7 +560,13 @@ class MacroAssembler {
   }
     void testZero(bool is64, Reg r) { gpTest(r, r, is64); }
   /// dst = condition ? 1 : 0 from the flags.
-  void setCond(Cond c, Reg dst) {
+    void setCond(Cond c, Reg dst) {
+    if (as_.direct()) {
+      const uint8_t r = static_cast<uint8_t>(dst.id());
+      as_.setccR(static_cast<uint8_t>(cc(c)), r);
+      as_.rr0F(false, 0xB6, r, r, true);  // movzx r32, r8
+      return;
+    }
     as_.set(cc(c), gpb(dst));
     as_.movzx(gp32(dst), gpb(dst));
   }
@@ -545,14 +574,13 @@ class MacroAssembler {
   void select(Cond c, ValType t, Reg dst, Reg ifTrue, Reg ifFalse) {
     if (dst.isGP()) {
       const bool is64 = t != ValType::I32;
-      a::Gp d = gp(dst, is64);
-      if (dst == ifTrue) {
-        as_.cmov(cc(negate(c)), d, gp(ifFalse, is64));
+            if (dst == ifTrue) {
+        cmovRR(negate(c), dst, ifFalse, is64);
       } else if (dst == ifFalse) {
-        as_.cmov(cc(c), d, gp(ifTrue, is64));
+        cmovRR(c, dst, ifTrue, is64);
       } else {
-        as_.mov(d, gp(ifTrue, is64));
-        as_.cmov(cc(negate(c)), d, gp(ifFalse, is64));
+        gpMove(dst, ifTrue, is64);
+        cmovRR(negate(c), dst, ifFalse, is64);
       }
       return;
     }
@@ -702,9 +730,27 @@ class MacroAssembler {
   /// index register, `offset` is the whole (constant) address. Returns the code
   /// offset of the access for the trap source map.
   uint32_t loadMemory(Op op, Reg dst, Reg index, uint64_t offset) {
-    if ((op == Op::I32Load || op == Op::I64Load || op == Op::I64Load32U) && offset <= INT32_MAX) {
+        if ((op == Op::I32Load || op == Op::I64Load || op == Op::I64Load32U) && offset <= INT32_MAX) {
       const uint32_t at = offset_();
       gpLoad(dst, heap(index, offset), op == Op::I64Load);
+      return at;
+    }
+    if (as_.direct() && offset <= INT32_MAX && op >= Op::I32Load8S && op <= Op::I64Load32S) {
+      // Narrow loads: movzx / movsx (0F B6/B7/BE/BF) and movsxd.
+      const uint32_t at = offset_();
+      const uint8_t r = static_cast<uint8_t>(dst.id());
+      const MemRef m = heap(index, offset);
+      switch (op) {
+        case Op::I32Load8S: as_.rm0F(false, 0xBE, r, m); break;
+        case Op::I32Load8U:
+        case Op::I64Load8U: as_.rm0F(false, 0xB6, r, m); break;
+        case Op::I32Load16S: as_.rm0F(false, 0xBF, r, m); break;
+        case Op::I32Load16U:
+        case Op::I64Load16U: as_.rm0F(false, 0xB7, r, m); break;
+        case Op::I64Load8S: as_.rm0F(true, 0xBE, r, m); break;
+        case Op::I64Load16S: as_.rm0F(true, 0xBF, r, m); break;
+        default: as_.movsxdRM(r, m); break;  // I64Load32S
+      }
       return at;
     }
     a::Mem m = address(index, offset);
@@ -929,23 +975,42 @@ class MacroAssembler {
     as_.mov(a::r11, a::qword_ptr(a::r14, funcRefPtrOffset));
     callFuncRef(a::r11);
   }
-  void callHelper(Helper h) { as_.call(a::qword_ptr(a::r14, VMContextLayout::helper(h))); }
+    void callHelper(Helper h) {
+    if (as_.direct()) return as_.callM(context(VMContextLayout::helper(h)));
+    as_.call(a::qword_ptr(a::r14, VMContextLayout::helper(h)));
+  }
   /// Loads the address of the caller-visible context (first helper argument).
   void moveContextTo(Reg dst) { as_.mov(gp64(dst), a::r14); }
   void loadContextPointer(Reg dst, uint32_t offset) {
     as_.mov(gp64(dst), a::qword_ptr(a::r14, offset));
   }
-  void trapStub(Helper h, TrapKind kind, uint32_t wasmOffset) {
+    /// Out-of-line trap code. A site passes its wasm offset in edx and jumps to the
+  /// function's common stub for its kind, which calls the noreturn trap helper.
+  void trapSite(uint32_t wasmOffset, Label common) {
+    gpConst(Reg::gp(2), wasmOffset, false);  // edx
+    as_.jmp(common);
+  }
+  void trapCommon(TrapKind kind) {
     resetStackForStub();
-    as_.mov(a::rdi, a::r14);
-    if (h == Helper::Trap) {
-      as_.mov(a::esi, static_cast<uint32_t>(kind));
-      as_.mov(a::edx, wasmOffset);
+    gpMove(Reg::gp(7), Reg::gp(14), true);                      // rdi = context
+    gpConst(Reg::gp(6), static_cast<uint32_t>(kind), false);  // esi = kind
+    callHelper(Helper::Trap);
+    ud2();
+  }
+  /// The stack-exhaustion / interruption stub.
+  void stackCheckStub(uint32_t wasmOffset) {
+    resetStackForStub();
+    gpMove(Reg::gp(7), Reg::gp(14), true);
+    gpConst(Reg::gp(6), wasmOffset, false);
+    callHelper(Helper::StackCheckFailed);
+    ud2();
+  }
+  void ud2() {
+    if (as_.direct()) {
+      as_.ud2N();
     } else {
-      as_.mov(a::esi, wasmOffset);
+      as_.ud2();
     }
-    callHelper(h);
-    as_.ud2();
   }
 
   // ---- jump tables (br_table) -----------------------------------------------------------
@@ -1051,6 +1116,19 @@ class MacroAssembler {
     } else {
       as_.movRI64(static_cast<uint8_t>(dst.id()), static_cast<uint64_t>(bits));
     }
+  }
+      void cmovRR(Cond c, Reg dst, Reg src, bool is64) {
+    if (as_.direct()) {
+      return as_.rr0F(is64, static_cast<uint8_t>(0x40 | static_cast<uint8_t>(cc(c))),
+                      static_cast<uint8_t>(dst.id()), static_cast<uint8_t>(src.id()));
+    }
+    as_.cmov(cc(c), gp(dst, is64), gp(src, is64));
+  }
+  void imulRR(Reg dst, Reg src, bool is64) {
+    if (as_.direct()) {
+      return as_.rr0F(is64, 0xAF, static_cast<uint8_t>(dst.id()), static_cast<uint8_t>(src.id()));
+    }
+    as_.imul(gp(dst, is64), gp(src, is64));
   }
   static bool isGpType(ValType t) { return t != ValType::F32 && t != ValType::F64 && t != ValType::V128; }
 
