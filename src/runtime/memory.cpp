@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -40,8 +41,8 @@ void MemoryPool::release(uint8_t* base, uint64_t usedBytes) {
   // and make them inaccessible again. Mapping anonymous memory over the range does
   // both at once, and also replaces a copy-on-write image mapping.
   if (usedBytes &&
-      mmap(base, usedBytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
-           -1, 0) == MAP_FAILED) {
+      mmap(base, usedBytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+           0) == MAP_FAILED) {
     munmap(base, kMemoryReservation);
     return;
   }
@@ -72,8 +73,21 @@ uint8_t* PreparedMemoryCache::take() {
   return p;
 }
 
-void PreparedMemoryCache::give(uint8_t* base, uint64_t usedBytes, uint64_t initialBytes) {
-  {
+void PreparedMemoryCache::give(uint8_t* base, uint64_t usedBytes, uint64_t initialBytes,
+                               const DataImage* image) {
+  if (keepResident_ && usedBytes == initialBytes && usedBytes <= keepResident_ &&
+      (!image || image->view)) {
+    // In place, outside the lock: the image's bytes copied back over whatever the
+    // instance wrote (the pages become private copies once, then stay), zeros after.
+    const uint64_t imageBytes = image ? std::min(image->size, usedBytes) : 0;
+    if (imageBytes) std::memcpy(base, image->view, imageBytes);
+    std::memset(base + imageBytes, 0, usedBytes - imageBytes);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (free_.size() < maxSlots_) {
+      free_.push_back(base);
+      return;
+    }
+  } else {
     std::lock_guard<std::mutex> lock(mutex_);
     if (free_.size() < maxSlots_) {
       // Dropping the pages resets them: anonymous ones to zeros, the privately
@@ -92,13 +106,14 @@ void PreparedMemoryCache::give(uint8_t* base, uint64_t usedBytes, uint64_t initi
 }
 
 DataImage::~DataImage() {
+  if (view) munmap(const_cast<uint8_t*>(view), size);
   if (fd >= 0) close(fd);
 }
 
 // ---- LinearMemory ---------------------------------------------------------------------
 
 Result<std::unique_ptr<LinearMemory>> LinearMemory::create(const MemoryType& type,
-                                                                                                                      uint64_t maxPages, MemoryPool* pool,
+                                                           uint64_t maxPages, MemoryPool* pool,
                                                            const DataImage* image,
                                                            PreparedMemoryCache* cache) {
   if (type.limits.is64) {
@@ -107,11 +122,11 @@ Result<std::unique_ptr<LinearMemory>> LinearMemory::create(const MemoryType& typ
   uint64_t typeMax = type.limits.hasMax ? type.limits.max : kMaxMemory32Pages;
   if (maxPages > typeMax) maxPages = typeMax;
   if (type.limits.min > maxPages) {
-    return Error{"memory of " + std::to_string(type.limits.min) +
-                     " pages exceeds the limit of " + std::to_string(maxPages) + " pages",
+    return Error{"memory of " + std::to_string(type.limits.min) + " pages exceeds the limit of " +
+                     std::to_string(maxPages) + " pages",
                  ErrorCode::ResourceLimit};
   }
-    const uint64_t initialBytes = type.limits.min * kPageSize;
+  const uint64_t initialBytes = type.limits.min * kPageSize;
   if (cache) {
     if (uint8_t* prepared = cache->take()) {
       std::unique_ptr<LinearMemory> m(new LinearMemory());
@@ -123,6 +138,7 @@ Result<std::unique_ptr<LinearMemory>> LinearMemory::create(const MemoryType& typ
       m->cache_ = cache;
       m->initialBytes_ = initialBytes;
       m->imageSize_ = image ? image->size : 0;
+      m->image_ = image;
       m->peak_ = initialBytes;
       return m;
     }
@@ -137,7 +153,7 @@ Result<std::unique_ptr<LinearMemory>> LinearMemory::create(const MemoryType& typ
   m->instance_.byteSize = 0;
   m->type_ = type;
   m->maxPages_ = maxPages;
-    m->pool_ = pool;
+  m->pool_ = pool;
   m->cache_ = cache;
   m->initialBytes_ = initialBytes;
   if (image && image->size && image->size <= initialBytes && image->size % kPageSize == 0) {
@@ -147,6 +163,7 @@ Result<std::unique_ptr<LinearMemory>> LinearMemory::create(const MemoryType& typ
                    ErrorCode::ResourceLimit};
     }
     m->imageSize_ = image->size;
+    m->image_ = image;
     m->instance_.byteSize = image->size;  // grown to the full initial size below
   }
   if (initialBytes > m->instance_.byteSize &&
@@ -158,9 +175,9 @@ Result<std::unique_ptr<LinearMemory>> LinearMemory::create(const MemoryType& typ
 }
 
 LinearMemory::~LinearMemory() {
-    if (!instance_.base) return;
+  if (!instance_.base) return;
   if (cache_) {
-    cache_->give(instance_.base, instance_.byteSize, initialBytes_);
+    cache_->give(instance_.base, instance_.byteSize, initialBytes_, image_);
   } else if (pool_) {
     pool_->release(instance_.base, instance_.byteSize);
   } else {

@@ -45,14 +45,18 @@ class MemoryPool {
   std::vector<uint8_t*> free_;
 };
 
+struct DataImage;
+
 /// Reservations already prepared for one module's memory — initial pages accessible,
 /// data image mapped — so instantiating takes one with no system call. On return a
 /// reservation is reset with a single madvise (written pages drop back to zeros or to
-/// the image) instead of being remapped. Thread-safe.
+/// the image) instead of being remapped, or, for small memories when configured
+/// (EngineConfig::keepResidentBytes), in place with no system call. Thread-safe.
 class PreparedMemoryCache {
  public:
-  PreparedMemoryCache(MemoryPool* fallback, size_t maxSlots)
-      : fallback_(fallback), maxSlots_(maxSlots) {}
+  /// `keepResident`: see EngineConfig::keepResidentBytes.
+  PreparedMemoryCache(MemoryPool* fallback, size_t maxSlots, uint64_t keepResident = 0)
+      : fallback_(fallback), maxSlots_(maxSlots), keepResident_(keepResident) {}
   ~PreparedMemoryCache();
   PreparedMemoryCache(const PreparedMemoryCache&) = delete;
   PreparedMemoryCache& operator=(const PreparedMemoryCache&) = delete;
@@ -60,12 +64,15 @@ class PreparedMemoryCache {
   /// A prepared reservation, or null when none is cached.
   uint8_t* take();
   /// Resets and keeps a reservation of this module's memory (or hands it to the
-  /// fallback pool when the cache is full).
-  void give(uint8_t* base, uint64_t usedBytes, uint64_t initialBytes);
+  /// fallback pool when the cache is full). `image`: the data image the memory was
+  /// mapped from, or null.
+  void give(uint8_t* base, uint64_t usedBytes, uint64_t initialBytes,
+            const DataImage* image = nullptr);
 
  private:
   MemoryPool* fallback_;
   size_t maxSlots_;
+  uint64_t keepResident_ = 0;
   std::mutex mutex_;
   std::vector<uint8_t*> free_;
 };
@@ -74,7 +81,8 @@ class PreparedMemoryCache {
 /// each new memory (pages are shared until written).
 struct DataImage {
   int fd = -1;
-  uint64_t size = 0;  // bytes, a multiple of the page size
+  uint64_t size = 0;              // bytes, a multiple of the page size
+  const uint8_t* view = nullptr;  // a read-only mapping of the image (for in-place resets)
   ~DataImage();
 };
 
@@ -85,7 +93,7 @@ class LinearMemory {
   /// `maxPages` is the embedder's limit (already at most the type's maximum). With
   /// a pool, the reservation comes from (and returns to) it. With an image, its bytes
   /// are mapped copy-on-write at offset 0.
-    static Result<std::unique_ptr<LinearMemory>> create(const MemoryType& type, uint64_t maxPages,
+  static Result<std::unique_ptr<LinearMemory>> create(const MemoryType& type, uint64_t maxPages,
                                                       MemoryPool* pool = nullptr,
                                                       const DataImage* image = nullptr,
                                                       PreparedMemoryCache* cache = nullptr);
@@ -107,7 +115,7 @@ class LinearMemory {
 
   jit::MemoryInstance* instance() { return &instance_; }
 
-    /// Whether the memory started from a data image (its data segments are in place).
+  /// Whether the memory started from a data image (its data segments are in place).
   bool fromImage() const { return imageSize_ != 0; }
 
   /// True when [offset, offset+length) lies inside the memory.
@@ -121,10 +129,11 @@ class LinearMemory {
   MemoryType type_;
   uint64_t maxPages_ = 0;
   uint64_t peak_ = 0;
-    MemoryPool* pool_ = nullptr;
+  MemoryPool* pool_ = nullptr;
   PreparedMemoryCache* cache_ = nullptr;
   uint64_t initialBytes_ = 0;
-  uint64_t imageSize_ = 0;  // bytes at the start mapped from a DataImage
+  uint64_t imageSize_ = 0;            // bytes at the start mapped from a DataImage
+  const DataImage* image_ = nullptr;  // that image
 };
 
 }  // namespace wisp::runtime
