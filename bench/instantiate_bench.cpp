@@ -26,7 +26,7 @@ std::vector<uint8_t> readFile(const std::string& path) {
 using namespace wisp::runtime;
 
 void instantiate(benchmark::State& state, std::shared_ptr<Module> module, std::string call) {
-    Engine& engine = module->engine();
+  Engine& engine = module->engine();
   Linker linker(engine);
   auto pre = linker.prepare(module);  // imports resolved once, as a server does
   if (!pre) {

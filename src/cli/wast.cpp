@@ -276,9 +276,7 @@ runtime::EngineConfig engineConfig(const WastOptions& options) {
 class ScriptRunner {
  public:
   ScriptRunner(const WastOptions& options, ExpectedFailures* expected)
-      : options_(options),
-        expected_(expected),
-        engine_(engineConfig(options)) {}
+      : options_(options), expected_(expected), engine_(engineConfig(options)) {}
 
   /// Runs one converted script; returns its counts.
   Counts run(const fs::path& jsonPath, const std::string& displayName) {

@@ -68,8 +68,8 @@ bool CodeArena::grow(size_t atLeast) {
   if (fd < 0) return false;
   bool ok = ftruncate(fd, static_cast<off_t>(size)) == 0;
   void* w = ok ? mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
-  void* x = w != MAP_FAILED ? mmap(nullptr, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0)
-                            : MAP_FAILED;
+  void* x =
+      w != MAP_FAILED ? mmap(nullptr, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0) : MAP_FAILED;
   close(fd);
   if (x == MAP_FAILED) {
     if (w != MAP_FAILED) munmap(w, size);

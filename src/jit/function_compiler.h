@@ -51,7 +51,7 @@ class FunctionCompiler {
   static constexpr bool kCanFail = true;
   bool failed() const { return !error_.empty(); }
 
-    FunctionCompiler(const CompileEnvironment& env, Masm& masm)
+  FunctionCompiler(const CompileEnvironment& env, Masm& masm)
       : env_(env), m_(*env.module), masm_(masm), bytes_(env.module->bytes.data()) {}
 
   /// Starts a function: its metadata goes to `sink`. Buffers are kept between
@@ -73,9 +73,9 @@ class FunctionCompiler {
   void onFunctionStart(const FuncType& type, std::span<const ValType> locals) {
     const CallSignature& sig = env_.signatures[m_.functions[funcIndex_]];
     sig_ = &sig;
-        st_.reset(static_cast<uint32_t>(locals.size()));
+    st_.reset(static_cast<uint32_t>(locals.size()));
     st_.slots.resize(locals.size());
-        lastUse_.assign(locals.size(), 0);
+    lastUse_.assign(locals.size(), 0);
     int32_t next = Masm::kFirstLocalSlot;
     int32_t paramsEnd = next;
     for (uint32_t i = 0; i < locals.size(); i++) {
@@ -86,7 +86,7 @@ class FunctionCompiler {
         v.loc = VarState::Stack;
         continue;
       }
-            next -= static_cast<int32_t>(stackSlotSize(v.type));
+      next -= static_cast<int32_t>(stackSlotSize(v.type));
       v.slot = next;
       if (i < type.numParams) {
         st_.setRegister(v, sig.params[i].reg);
@@ -94,7 +94,7 @@ class FunctionCompiler {
       } else {
         // Declared locals start at zero: a constant for code generation, and zeroed
         // in the frame by the prologue so merges and calls never need to store them.
-                v.loc = VarState::Const;
+        v.loc = VarState::Const;
         v.constant = 0;
         v.synced = true;
         st_.cachedLocals.set(i, true);
@@ -112,7 +112,7 @@ class FunctionCompiler {
     if (!error_.empty()) {
       return Error{m_.functionDisplayName(funcIndex_) + ": " + error_, ErrorCode::Unsupported};
     }
-        // Out-of-line stubs: stack exhaustion / interruption, then one short stub per trap
+    // Out-of-line stubs: stack exhaustion / interruption, then one short stub per trap
     // site (its wasm offset) jumping to a stub per trap kind shared by the function.
     masm_.bind(stackCheck_);
     masm_.stackCheckStub(functionOffset_);
@@ -217,7 +217,7 @@ class FunctionCompiler {
       masm_.bind(skip);
       return;
     }
-        ensureMerge(t);
+    ensureMerge(t);
     collectTransfer(t.merge, t.height, t.labelArity());
     if (collectedNothing()) {
       masm_.jumpIf(c, t.label);
@@ -294,7 +294,7 @@ class FunctionCompiler {
       masm_.callImport(env_.layout.funcRef(funcIndex));
     } else {
       uint32_t field = masm_.callDirect();
-            out_->calls.push_back(CallRelocation{field, funcIndex});
+      out_->calls.push_back(CallRelocation{field, funcIndex});
     }
     recordCallSite();
     finishCall(type, sig);
@@ -385,7 +385,7 @@ class FunctionCompiler {
     if (l.onStack()) {
       // Load it, and keep the local cached in the register from now on.
       Reg r = allocReg(regClassOf(l.type), RegSet());
-            masm_.load(r, st_.slots[i].slot, st_.slots[i].type);
+      masm_.load(r, st_.slots[i].slot, st_.slots[i].type);
       st_.setRegister(st_.slots[i], r);
       st_.slots[i].synced = true;
     }
@@ -407,7 +407,7 @@ class FunctionCompiler {
       masm_.load(r, st_.slots.back().slot, st_.slots.back().type);
       st_.setRegister(st_.slots.back(), r);
     }
-        VarState v = st_.slots.back();
+    VarState v = st_.slots.back();
     if (v.isConst()) {
       st_.setConst(st_.slots[i], v.constant);
     } else {
@@ -617,7 +617,7 @@ class FunctionCompiler {
     traps_.push_back(TrapStub{masm_.newLabel(), kind, offset_});
     return traps_.back().label;
   }
-    void recordCallSite() { out_->callSites.push_back(CodeSite{masm_.offset(), offset_}); }
+  void recordCallSite() { out_->callSites.push_back(CodeSite{masm_.offset(), offset_}); }
 
   void noteSlot(int32_t slot) {
     const uint32_t depth = static_cast<uint32_t>(-slot) - 8;
@@ -718,7 +718,7 @@ class FunctionCompiler {
 
   void assignLocal(uint32_t i, const VarState& v) {
     switch (v.loc) {
-            case VarState::Const:
+      case VarState::Const:
         st_.setConst(st_.slots[i], v.constant);
         break;
       case VarState::Register:
@@ -754,7 +754,7 @@ class FunctionCompiler {
     spillRegister(victim);
     return victim;
   }
-    void spillRegister(Reg r) {
+  void spillRegister(Reg r) {
     // Operand-stack entries first (usually the sharers), then cached locals.
     for (size_t i = st_.numLocals; i < st_.slots.size(); i++) {
       VarState& s = st_.slots[i];
@@ -778,7 +778,7 @@ class FunctionCompiler {
     }
   }
   /// Spills every register-held entry except the top `keep` (the arguments of a call).
-    void spillAllBut(uint32_t keep) {
+  void spillAllBut(uint32_t keep) {
     st_.cachedLocals.forEach([&](uint32_t i) {
       VarState& s = st_.slots[i];
       if (s.loc == VarState::Register) {
@@ -809,7 +809,7 @@ class FunctionCompiler {
   /// Executes moves whose sources are read before any destination is written:
   /// memory destinations first, then register-to-register moves (cycles broken with
   /// the scratch register), then loads and constants into registers.
-    void executeMoves(PodVector<Move>& moves) {
+  void executeMoves(PodVector<Move>& moves) {
     regMoves_.clear();
     for (const Move& m : moves) {
       if (m.kind == Move::ToReg) {
@@ -853,7 +853,7 @@ class FunctionCompiler {
         }
         if (blocked) continue;
         masm_.move(dst, regMoves_[i].src.reg, wideType(dst));
-                regMoves_[i] = regMoves_.back();  // order does not matter: destinations are unique
+        regMoves_[i] = regMoves_.back();  // order does not matter: destinations are unique
         regMoves_.pop_back();
         progress = true;
         break;
@@ -881,7 +881,7 @@ class FunctionCompiler {
   /// inside it); everything else goes to its stack slot. For loops, recently used
   /// locals and constants are given free registers so loop-carried values stay in
   /// registers.
-    int32_t initMerge(uint32_t height, uint32_t arity, bool loop) {
+  int32_t initMerge(uint32_t height, uint32_t arity, bool loop) {
     const int32_t index = newMerge();
     MergeState& ms = mergeStates_[index];
     PodVector<VarState>& merge = ms.slots;
@@ -889,7 +889,7 @@ class FunctionCompiler {
     const size_t size = locals + height + arity;
     merge.resize(size);
     const size_t srcBase = st_.slots.size() - arity;
-        RegSet taken;
+    RegSet taken;
     // Merge states are sparse in locals: only cached ones (ms.cachedLocals) have a
     // meaningful entry; every other local is in its home slot.
     ms.cachedLocals = st_.cachedLocals;
@@ -906,7 +906,7 @@ class FunctionCompiler {
     for (size_t p = locals; p < size; p++) {
       const bool isResult = p >= locals + height;
       const VarState& src = isResult ? st_.slots[srcBase + (p - locals - height)] : st_.slots[p];
-            VarState& dst = merge[p];
+      VarState& dst = merge[p];
       dst.type = src.type;
       dst.synced = false;
       dst.slot = isResult ? slotAfter(merge, p) : src.slot;
@@ -921,17 +921,17 @@ class FunctionCompiler {
         dst.loc = VarState::Stack;
       }
     }
-        if (loop) promoteLoopLocals(ms, taken);
+    if (loop) promoteLoopLocals(ms, taken);
     return index;
   }
   int32_t slotAfter(const PodVector<VarState>& merge, size_t p) const {
     const int32_t base = p > st_.numLocals ? merge[p - 1].slot : localsEnd_;
     return base - static_cast<int32_t>(stackSlotSize(merge[p].type));
   }
-    void promoteLoopLocals(MergeState& ms, RegSet taken) {
+  void promoteLoopLocals(MergeState& ms, RegSet taken) {
     PodVector<VarState>& merge = ms.slots;
     constexpr int kKeepFree = 4;  // registers left for the loop body's temporaries
-        candidates_.clear();
+    candidates_.clear();
     for (uint32_t i = 0; i < st_.numLocals; i++) {
       if (lastUse_[i] != 0 && !ms.cachedLocals.test(i)) candidates_.push_back(i);
     }
@@ -941,7 +941,7 @@ class FunctionCompiler {
       const RegClass c = regClassOf(st_.slots[i].type);
       const RegSet freeRegs = Masm::kAllocatable.ofClass(c) - taken - st_.used();
       if (freeRegs.count() <= kKeepFree) continue;
-                  merge[i] = st_.slots[i];
+      merge[i] = st_.slots[i];
       merge[i].loc = VarState::Register;
       merge[i].reg = freeRegs.first();
       merge[i].synced = false;
@@ -957,7 +957,7 @@ class FunctionCompiler {
   /// Collects what turns the current state into merge state `index`: memory-to-memory
   /// shifts of results moving down the stack (in ascending order, so nothing is
   /// overwritten before it is read) and the moves for executeMoves. Emits nothing.
-    void collectTransfer(int32_t index, uint32_t height, uint32_t arity) {
+  void collectTransfer(int32_t index, uint32_t height, uint32_t arity) {
     const MergeState& ms = mergeStates_[index];
     const PodVector<VarState>& merge = ms.slots;
     const uint32_t locals = st_.numLocals;
@@ -966,13 +966,13 @@ class FunctionCompiler {
     moves_.clear();
     shifts_.clear();
     // Locals: only those cached (not in their home) on either side can differ.
-        st_.cachedLocals.forEachUnion(ms.cachedLocals, [&](uint32_t p) {
+    st_.cachedLocals.forEachUnion(ms.cachedLocals, [&](uint32_t p) {
       const VarState& src = st_.slots[p];
       if (ms.cachedLocals.test(p)) {  // wanted in a register
         const VarState& dst = merge[p];
         if (src.loc == VarState::Register && src.reg == dst.reg) return;
         moves_.push_back(Move{Move::ToReg, dst.reg, 0, src});
-      } else {  // wanted in its home slot
+      } else {                                                 // wanted in its home slot
         if (src.loc == VarState::Stack || src.synced) return;  // the home holds it
         moves_.push_back(Move{Move::ToSlot, Reg(), src.slot, src});
       }
@@ -1015,7 +1015,7 @@ class FunctionCompiler {
     collectTransfer(index, height, arity);
     emitCollected();
   }
-    void adoptMerge(int32_t index) {
+  void adoptMerge(int32_t index) {
     const MergeState& ms = mergeStates_[index];
     const uint32_t locals = st_.numLocals;
     // Locals: only those cached on either side differ from "in the home slot".
@@ -1058,7 +1058,7 @@ class FunctionCompiler {
     return static_cast<int32_t>(mergesUsed_++);
   }
   int32_t saveState() {
-            const int32_t index = newMerge();
+    const int32_t index = newMerge();
     MergeState& ms = mergeStates_[index];
     const uint32_t locals = st_.numLocals;
     const size_t size = st_.slots.size();
@@ -1166,7 +1166,7 @@ class FunctionCompiler {
   const CompileEnvironment& env_;
   const decoder::Module& m_;
   Masm& masm_;
-    CodeSink* out_ = nullptr;
+  CodeSink* out_ = nullptr;
   uint32_t funcIndex_ = 0;
   const uint8_t* bytes_;
   const CallSignature* sig_ = nullptr;
@@ -1180,7 +1180,7 @@ class FunctionCompiler {
   Cond flagsCond_ = Cond::Ne;
   Label stackCheck_;
   std::vector<TrapStub> traps_;
-    std::vector<MergeState> mergeStates_;
+  std::vector<MergeState> mergeStates_;
   size_t mergesUsed_ = 0;
   struct Shift {
     int32_t dst, src;

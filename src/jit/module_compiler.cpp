@@ -5,11 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <memory>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -80,8 +80,8 @@ Result<void> compileOne(const CompileEnvironment& env, Worker& w, uint32_t funcI
   w.compiler.begin(funcIndex, sink);
   WISP_TRY(w.validator.run(funcIndex, w.compiler));
   if (!w.errors.error.empty()) {
-    return Error{env.module->functionDisplayName(funcIndex) + ": code generation failed: " +
-                 w.errors.error};
+    return Error{env.module->functionDisplayName(funcIndex) +
+                 ": code generation failed: " + w.errors.error};
   }
   const asmjit::CodeBuffer& buf = w.code.textSection()->buffer();
   const size_t at = (sink.code.size() + 15) & ~size_t{15};
@@ -299,7 +299,6 @@ class LazyCode {
   std::atomic<uint32_t> placedCount_{0};
 };
 
-
 // ---- CompiledCode -----------------------------------------------------------------------
 
 CompiledCode::CompiledCode() = default;
@@ -371,7 +370,8 @@ Result<std::unique_ptr<CompiledCode>> compileEager(const decoder::Module& m,
 Result<std::unique_ptr<CompiledCode>> compileModule(const decoder::Module& m,
                                                     const Features& features, ThreadPool* pool,
                                                     const CompileOptions& options) {
-  if (!options.lazy || m.numDefinedFunctions() == 0) return compileEager(m, features, pool, options);
+  if (!options.lazy || m.numDefinedFunctions() == 0)
+    return compileEager(m, features, pool, options);
   SupportScan scan;
   validator::FunctionValidator<SupportScan> validator(m, features);
   for (uint32_t f = m.numImportedFunctions; f < m.functions.size(); f++) {
@@ -405,12 +405,12 @@ Result<std::unique_ptr<CompiledCode>> compileEager(const decoder::Module& m,
   if (m.codeSectionSize < 64 * 1024 || n < 8) workers = 1;
   std::vector<std::unique_ptr<Worker>> workerState(workers);
   auto work = [&](unsigned w) {
-        if (!workerState[w]) {
+    if (!workerState[w]) {
       workerState[w] = std::make_unique<Worker>(env, features);
       // Machine code runs about twice the size of wasm code; reserving it up front
       // avoids copying the sink as it grows (untouched pages cost nothing).
-      workerState[w]->sink.code.reserve(
-          static_cast<size_t>(m.codeSectionSize) * 5 / 2 / workers + 4096);
+      workerState[w]->sink.code.reserve(static_cast<size_t>(m.codeSectionSize) * 5 / 2 / workers +
+                                        4096);
     }
     Worker& worker = *workerState[w];
     for (;;) {
@@ -482,7 +482,7 @@ Result<std::unique_ptr<CompiledCode>> compileEager(const decoder::Module& m,
       code->callSites.push_back(CodeSite{start + site.codeOffset, site.wasmOffset});
     }
   }
-    // WISP_JIT_DUMP=FILE writes the module's machine code (debugging aid).
+  // WISP_JIT_DUMP=FILE writes the module's machine code (debugging aid).
   if (const char* dump = std::getenv("WISP_JIT_DUMP")) {
     if (std::FILE* f = std::fopen(dump, "wb")) {
       std::fwrite(base, 1, total, f);

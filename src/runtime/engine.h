@@ -21,9 +21,9 @@ namespace wisp::runtime {
 
 struct EngineConfig {
   Features features;
-    /// Threads that compile a module's functions (the caller included); 0 = all cores.
+  /// Threads that compile a module's functions (the caller included); 0 = all cores.
   unsigned compileThreads = 0;
-    /// Linear-memory reservations kept for reuse between instances.
+  /// Linear-memory reservations kept for reuse between instances.
   size_t pooledMemories = 16;
   /// Validate every function up front but compile each on its first call (faster
   /// start for programs that run a small part of their code).
@@ -44,7 +44,7 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   const EngineConfig& config() const { return config_; }
-    jit::ThreadPool* threadPool() { return pool_.get(); }
+  jit::ThreadPool* threadPool() { return pool_.get(); }
   MemoryPool* memoryPool() { return &memoryPool_; }
 
   /// Canonical id of a function type (>= 1); equal types get equal ids.
@@ -68,7 +68,7 @@ class Engine {
   const void* install(const std::vector<uint8_t>& code);
 
   EngineConfig config_;
-    std::unique_ptr<jit::ThreadPool> pool_;
+  std::unique_ptr<jit::ThreadPool> pool_;
   MemoryPool memoryPool_;
   mutable std::mutex mutex_;
   std::unordered_map<FuncType, uint32_t, TypeHash> typeIds_;

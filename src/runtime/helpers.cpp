@@ -109,8 +109,8 @@ const void* helperLazyCompile(VMContextHeader* ctx, uint32_t funcIndex) {
     std::string error;
     code = instanceOf(ctx)->module().code().compileLazily(funcIndex, error);
     if (code) return code;
-    message = new std::string("cannot compile function " + std::to_string(funcIndex) + ": " +
-                              error);
+    message =
+        new std::string("cannot compile function " + std::to_string(funcIndex) + ": " + error);
   }
   // Unwinding skips this frame: everything with a destructor is gone already.
   raiseHostTrap(TrapKind::HostError, message, 0);
@@ -131,7 +131,7 @@ extern const void* const kHelperTable[jit::kNumHelpers] = {
     reinterpret_cast<const void*>(&helperElemDrop),
     reinterpret_cast<const void*>(&helperTableCopy),
     reinterpret_cast<const void*>(&helperTableGrow),
-        reinterpret_cast<const void*>(&helperTableFill),
+    reinterpret_cast<const void*>(&helperTableFill),
     reinterpret_cast<const void*>(&helperLazyCompile),
 };
 static_assert(sizeof(kHelperTable) / sizeof(kHelperTable[0]) == jit::kNumHelpers);

@@ -19,7 +19,7 @@ Result<std::shared_ptr<Module>> Module::compile(Engine& engine, std::vector<uint
   if (!decl) return decl.takeError();
   WISP_TRY(validator::validateModuleStructure(*decl, features));
   std::shared_ptr<Module> m(new Module(engine, std::move(decl).value()));
-    jit::CompileOptions options;
+  jit::CompileOptions options;
   options.lazy = engine.config().lazyCompilation;
   auto code = jit::compileModule(m->decl_, features, engine.threadPool(), options);
   if (!code) return code.takeError();
@@ -29,7 +29,7 @@ Result<std::shared_ptr<Module>> Module::compile(Engine& engine, std::vector<uint
   for (uint32_t i = 0; i < m->decl_.exports.size(); i++) {
     m->exportIndex_.emplace(m->decl_.exports[i].name, i);
   }
-    if (m->decl_.memories.size() > m->decl_.numImportedMemories) {
+  if (m->decl_.memories.size() > m->decl_.numImportedMemories) {
     m->memoryCache_ = std::make_unique<PreparedMemoryCache>(
         engine.memoryPool(), engine.config().pooledMemories, engine.config().keepResidentBytes);
   }
@@ -64,8 +64,7 @@ const DataImage* Module::dataImage() const {
     // observe its absence, exactly as segment-by-segment initialization would.
     for (const auto& seg : m.elems) {
       if (seg.mode != decoder::SegmentMode::Active) continue;
-      if (seg.table < m.numImportedTables ||
-          seg.offsetExpr.kind != decoder::ConstExpr::Kind::I32 ||
+      if (seg.table < m.numImportedTables || seg.offsetExpr.kind != decoder::ConstExpr::Kind::I32 ||
           uint64_t{static_cast<uint32_t>(seg.offsetExpr.value)} + seg.size() >
               m.tables[seg.table].limits.min) {
         return;

@@ -33,12 +33,12 @@ class Module {
   const std::vector<uint32_t>& typeIds() const { return typeIds_; }
   /// Canonical type id of function `funcIndex`.
   uint32_t functionTypeId(uint32_t funcIndex) const { return typeIds_[decl_.functions[funcIndex]]; }
-    const decoder::Export* findExport(std::string_view name) const;
+  const decoder::Export* findExport(std::string_view name) const;
 
   /// The initial contents of the module's own memory as a copy-on-write image, when
   /// that is both possible and worth it (active data segments at constant offsets,
   /// element initialization that cannot trap, enough data); else null. Built once.
-    const DataImage* dataImage() const;
+  const DataImage* dataImage() const;
   /// Prepared reservations of this module's own memory, reused across instances.
   PreparedMemoryCache* memoryCache() const { return memoryCache_.get(); }
 
@@ -48,9 +48,9 @@ class Module {
   decoder::Module decl_;
   std::unique_ptr<jit::CompiledCode> code_;
   std::vector<uint32_t> typeIds_;
-    std::unordered_map<std::string_view, uint32_t> exportIndex_;
+  std::unordered_map<std::string_view, uint32_t> exportIndex_;
   mutable std::once_flag imageOnce_;
-    mutable std::unique_ptr<DataImage> image_;
+  mutable std::unique_ptr<DataImage> image_;
   std::unique_ptr<PreparedMemoryCache> memoryCache_;
 };
 

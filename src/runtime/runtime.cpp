@@ -473,8 +473,8 @@ Result<void> Instance::initialize(const std::vector<Extern>& imports) {
     tables_.push_back(ownTables_.back().get());
   }
   for (size_t i = 0; i < tables_.size(); i++) tableRefs[i] = tables_[i]->instance();
-    if (m.memories.size() > m.numImportedMemories) {
-            auto mem = LinearMemory::create(m.memories[m.numImportedMemories], limits.maxMemoryPages,
+  if (m.memories.size() > m.numImportedMemories) {
+    auto mem = LinearMemory::create(m.memories[m.numImportedMemories], limits.maxMemoryPages,
                                     store_.engine().memoryPool(), module_->dataImage(),
                                     module_->memoryCache());
     if (!mem) return mem.takeError();
@@ -521,7 +521,7 @@ Result<void> Instance::initialize(const std::vector<Extern>& imports) {
     if (seg.mode != decoder::SegmentMode::Passive) dropElem(static_cast<uint32_t>(s));
   }
   // Data segments.
-    dataDropped_.assign(m.datas.size(), false);
+  dataDropped_.assign(m.datas.size(), false);
   const bool imaged = ownMemory_ && ownMemory_->fromImage();
   for (size_t s = 0; s < m.datas.size(); s++) {
     const decoder::DataSegment& d = m.datas[s];
@@ -644,7 +644,7 @@ Result<std::shared_ptr<InstancePre>> Linker::prepare(std::shared_ptr<Module> mod
         break;
     }
     if (!ok) return Error{"incompatible import type: " + where, ErrorCode::Link};
-        imports.push_back(e);
+    imports.push_back(e);
     if (it->second.host) hosts.push_back(it->second.host);
   }
   auto pre = std::make_shared<InstancePre>();

@@ -201,7 +201,7 @@ class Instance {
   void dropData(uint32_t i) { dataDropped_[i] = true; }
   void dropElem(uint32_t i) { elemSegments_[i].clear(); }
 
-  private:
+ private:
   friend class Linker;
   friend class InstancePre;
   Instance(Store& store, std::shared_ptr<Module> module);
@@ -257,7 +257,7 @@ class Linker {
   /// mismatched imports, ErrorCode::Runtime when initialization traps (the partly
   /// initialized instance stays in the store: its effects on imported tables and
   /// memories are visible, as the spec requires).
-    Result<Instance*> instantiate(Store& store, std::shared_ptr<Module> module);
+  Result<Instance*> instantiate(Store& store, std::shared_ptr<Module> module);
   /// Resolves and checks imports once, for repeated instantiation.
   Result<std::shared_ptr<InstancePre>> prepare(std::shared_ptr<Module> module) const;
 

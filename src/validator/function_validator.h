@@ -201,18 +201,56 @@ constexpr SigTypes makeSig(const char* s) {
 struct SigTable {
   SigTypes entries[64] = {};
   constexpr SigTable() {
-#define WISP_SIG(name) entries[static_cast<int>(Sig::name)] = makeSig(#name);
-    WISP_SIG(I_X)
-    WISP_SIG(L_X) WISP_SIG(F_X) WISP_SIG(D_X) WISP_SIG(V_X) WISP_SIG(I_I) WISP_SIG(I_II)
-        WISP_SIG(I_L) WISP_SIG(I_LL) WISP_SIG(I_F) WISP_SIG(I_FF) WISP_SIG(I_D) WISP_SIG(I_DD)
-            WISP_SIG(I_V) WISP_SIG(L_I) WISP_SIG(L_L) WISP_SIG(L_LL) WISP_SIG(L_F) WISP_SIG(L_D)
-                WISP_SIG(L_V) WISP_SIG(F_I) WISP_SIG(F_L) WISP_SIG(F_F) WISP_SIG(F_FF) WISP_SIG(F_D)
-                    WISP_SIG(F_V) WISP_SIG(D_I) WISP_SIG(D_L) WISP_SIG(D_F) WISP_SIG(D_D)
-                        WISP_SIG(D_DD) WISP_SIG(D_V) WISP_SIG(V_I) WISP_SIG(V_L) WISP_SIG(V_F)
-                            WISP_SIG(V_D) WISP_SIG(V_V) WISP_SIG(V_VV) WISP_SIG(V_VVV)
-                                WISP_SIG(V_VI) WISP_SIG(V_VL) WISP_SIG(V_VF) WISP_SIG(V_VD)
-                                    WISP_SIG(V_IV) WISP_SIG(X_II) WISP_SIG(X_IL) WISP_SIG(X_IF)
-                                        WISP_SIG(X_ID) WISP_SIG(X_IV)
+#define WISP_SIG(name) entries[static_cast<int>(Sig::name)] = makeSig(#name)
+    WISP_SIG(I_X);
+    WISP_SIG(L_X);
+    WISP_SIG(F_X);
+    WISP_SIG(D_X);
+    WISP_SIG(V_X);
+    WISP_SIG(I_I);
+    WISP_SIG(I_II);
+    WISP_SIG(I_L);
+    WISP_SIG(I_LL);
+    WISP_SIG(I_F);
+    WISP_SIG(I_FF);
+    WISP_SIG(I_D);
+    WISP_SIG(I_DD);
+    WISP_SIG(I_V);
+    WISP_SIG(L_I);
+    WISP_SIG(L_L);
+    WISP_SIG(L_LL);
+    WISP_SIG(L_F);
+    WISP_SIG(L_D);
+    WISP_SIG(L_V);
+    WISP_SIG(F_I);
+    WISP_SIG(F_L);
+    WISP_SIG(F_F);
+    WISP_SIG(F_FF);
+    WISP_SIG(F_D);
+    WISP_SIG(F_V);
+    WISP_SIG(D_I);
+    WISP_SIG(D_L);
+    WISP_SIG(D_F);
+    WISP_SIG(D_D);
+    WISP_SIG(D_DD);
+    WISP_SIG(D_V);
+    WISP_SIG(V_I);
+    WISP_SIG(V_L);
+    WISP_SIG(V_F);
+    WISP_SIG(V_D);
+    WISP_SIG(V_V);
+    WISP_SIG(V_VV);
+    WISP_SIG(V_VVV);
+    WISP_SIG(V_VI);
+    WISP_SIG(V_VL);
+    WISP_SIG(V_VF);
+    WISP_SIG(V_VD);
+    WISP_SIG(V_IV);
+    WISP_SIG(X_II);
+    WISP_SIG(X_IL);
+    WISP_SIG(X_IF);
+    WISP_SIG(X_ID);
+    WISP_SIG(X_IV);
 #undef WISP_SIG
   }
 };

@@ -144,7 +144,7 @@ class FastAssembler : public asmjit::x86::Assembler {
   void testRR(uint8_t a, uint8_t b, bool is64) { rr(is64, 0x85, b, a); }
   /// op r, imm for add/or/and/sub/xor/cmp (imm8 form when it fits)
   void aluRI(Alu op, uint8_t dst, int32_t imm, bool is64) {
-        uint8_t* p = reserve();
+    uint8_t* p = reserve();
     p = rex(p, is64, 0, 0, dst, false);
     const bool small = imm >= -128 && imm <= 127;
     if (!small && dst == 0) {  // the accumulator's short form: op eax/rax, imm32
@@ -165,7 +165,7 @@ class FastAssembler : public asmjit::x86::Assembler {
     std::memcpy(p, &imm, 4);
     commit(p + 4);
   }
-    /// mov r64, imm64 (the sign-extended imm32 form when it fits)
+  /// mov r64, imm64 (the sign-extended imm32 form when it fits)
   void movRI64(uint8_t dst, uint64_t imm) {
     uint8_t* p = reserve();
     const int64_t s = static_cast<int64_t>(imm);
@@ -319,8 +319,8 @@ class FastAssembler : public asmjit::x86::Assembler {
     if (size > _section->_buffer._size) _section->_buffer._size = size;
   }
   static uint8_t* rex(uint8_t* p, bool w, uint8_t reg, uint8_t index, uint8_t base, bool force) {
-    const uint8_t r = static_cast<uint8_t>(0x40 | (w ? 8 : 0) | (reg >> 3) << 2 | (index >> 3) << 1 |
-                                           (base >> 3));
+    const uint8_t r = static_cast<uint8_t>(0x40 | (w ? 8 : 0) | (reg >> 3) << 2 |
+                                           (index >> 3) << 1 | (base >> 3));
     if (r != 0x40 || force) *p++ = r;
     return p;
   }

@@ -127,7 +127,8 @@ void MacroAssembler::convert(Op op, Reg dst, Reg src, Reg temp, Label invalid, L
       srcF64 ? as_.cvttsd2si(out, in) : as_.cvttss2si(out, in);
     };
 
-    Label nan = as_.makeLabel(), low = as_.makeLabel(), high = as_.makeLabel(), done = as_.makeLabel();
+    Label nan = as_.makeLabel(), low = as_.makeLabel(), high = as_.makeLabel(),
+          done = as_.makeLabel();
     ucomis(x, x);
     as_.jp(saturating ? nan : invalid);
     // Range of values whose truncation fits; the lower bound is inclusive where the

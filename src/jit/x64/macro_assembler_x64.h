@@ -70,7 +70,7 @@ class MacroAssembler {
 
   explicit MacroAssembler(asmjit::CodeHolder* code) : as_(code), features_(CpuFeatures::host()) {}
 
-    a::Assembler& raw() { return as_; }
+  a::Assembler& raw() { return as_; }
   /// Forgets per-function state (the CodeHolder is re-initialized separately).
   void reset() {
     as_.resetLabels();
@@ -88,7 +88,7 @@ class MacroAssembler {
   // ---- frame ----------------------------------------------------------------------
   /// Function entry: frame setup, frame allocation (size patched by finishFrame) and
   /// the stack check, which branches to `stackOverflow` (an out-of-line stub).
-    void prologue(Label stackOverflow) {
+  void prologue(Label stackOverflow) {
     if (as_.direct()) {
       // push rbp; mov rbp, rsp; push r14; sub rsp, imm32 (patched once the frame size
       // is known)
@@ -140,7 +140,7 @@ class MacroAssembler {
     std::memcpy(code + frameSizeField_, &size, 4);
     return size;
   }
-    void epilogue() {
+  void epilogue() {
     if (as_.direct()) {
       as_.movRR(4, 5, true);  // mov rsp, rbp
       as_.popR(5);
@@ -152,7 +152,7 @@ class MacroAssembler {
     as_.ret();
   }
   /// Interruption and stack check at loop headers: one load, compare and branch.
-    void loopCheck(Label slowPath) {
+  void loopCheck(Label slowPath) {
     if (as_.direct()) {
       as_.cmpRM(4, context(VMContextLayout::stackLimit()), true);
     } else {
@@ -162,12 +162,12 @@ class MacroAssembler {
   }
   /// Restores the stack pointer to the frame's base before calling a noreturn helper
   /// from a stub (the frame may be larger than the remaining stack).
-    void resetStackForStub() { gpLea(Reg::gp(4), frame(-16), true); }
+  void resetStackForStub() { gpLea(Reg::gp(4), frame(-16), true); }
 
   // ---- moves ----------------------------------------------------------------------
   void move(Reg dst, Reg src, ValType t) {
     if (dst == src) return;
-        if (dst.isGP()) {
+    if (dst.isGP()) {
       gpMove(dst, src, t != ValType::I32);
     } else {
       as_.movaps(xmm(dst), xmm(src));
@@ -178,7 +178,7 @@ class MacroAssembler {
 
   void loadConst(Reg dst, ValType t, int64_t bits) {
     if (dst.isGP()) {
-            if (bits == 0 && !preserveFlags_) {
+      if (bits == 0 && !preserveFlags_) {
         gpAlu(FastAssembler::kXor, dst, dst, false);
       } else {
         gpConst(dst, bits, t != ValType::I32);
@@ -195,7 +195,7 @@ class MacroAssembler {
       as_.movq(xmm(dst), a::r11);
     }
   }
-    void store(int32_t slot, Reg src, ValType t) {
+  void store(int32_t slot, Reg src, ValType t) {
     if (isGpType(t)) return gpStore(frame(slot), src, t != ValType::I32);
     a::Mem m = a::ptr(a::rbp, slot);
     switch (t) {
@@ -216,7 +216,7 @@ class MacroAssembler {
         break;
     }
   }
-    void storeConst(int32_t slot, ValType t, int64_t bits) {
+  void storeConst(int32_t slot, ValType t, int64_t bits) {
     a::Mem m = a::ptr(a::rbp, slot);
     if (t == ValType::I32 || t == ValType::F32) {
       gpStoreImm(frame(slot), static_cast<int32_t>(bits), false);
@@ -227,7 +227,7 @@ class MacroAssembler {
       as_.mov(m, a::r11);
     }
   }
-    void load(Reg dst, int32_t slot, ValType t) {
+  void load(Reg dst, int32_t slot, ValType t) {
     if (isGpType(t)) return gpLoad(dst, frame(slot), t != ValType::I32);
     a::Mem m = a::ptr(a::rbp, slot);
     switch (t) {
@@ -253,19 +253,19 @@ class MacroAssembler {
     if (t == ValType::V128) {
       as_.movups(a::xmm15, a::ptr(a::rbp, src));
       as_.movups(a::ptr(a::rbp, dst), a::xmm15);
-        } else {
+    } else {
       const bool is64 = t != ValType::I32 && t != ValType::F32;
       gpLoad(Reg::gp(11), frame(src), is64);
       gpStore(frame(dst), Reg::gp(11), is64);
     }
   }
   /// Outgoing stack argument `offset` bytes above the stack pointer.
-    void storeOutgoing(uint32_t offset, Reg src, ValType t) {
+  void storeOutgoing(uint32_t offset, Reg src, ValType t) {
     if (isGpType(t)) return gpStore(outgoing(offset), src, t != ValType::I32);
     storeMem(a::ptr(a::rsp, offset), src, t);
   }
   void storeOutgoingConst(uint32_t offset, ValType t, int64_t bits) {
-        a::Mem m = a::ptr(a::rsp, offset);
+    a::Mem m = a::ptr(a::rsp, offset);
     if (t == ValType::I32 || t == ValType::F32) {
       gpStoreImm(outgoing(offset), static_cast<int32_t>(bits), false);
     } else if (bits >= INT32_MIN && bits <= INT32_MAX) {
@@ -283,7 +283,7 @@ class MacroAssembler {
     if (t == ValType::V128) {
       as_.movups(a::xmm15, a::ptr(a::rsp, offset));
       as_.movups(a::ptr(a::rbp, slot), a::xmm15);
-        } else {
+    } else {
       gpLoad(Reg::gp(11), outgoing(offset), true);
       gpStore(frame(slot), Reg::gp(11), true);
     }
@@ -299,7 +299,7 @@ class MacroAssembler {
     if (t == ValType::V128) {
       as_.movups(a::xmm15, a::ptr(a::rbp, slot));
       as_.movups(a::ptr(a::rsp, offset), a::xmm15);
-        } else {
+    } else {
       gpLoad(Reg::gp(11), frame(slot), true);
       gpStore(outgoing(offset), Reg::gp(11), true);
     }
@@ -320,7 +320,7 @@ class MacroAssembler {
                 is64);
         }
         return;
-            case IntBinop::Mul:
+      case IntBinop::Mul:
         if (dst == rhs) {
           imulRR(dst, lhs, is64);
         } else {
@@ -397,7 +397,7 @@ class MacroAssembler {
         return;
       }
       default: {
-                const int count = imm & (is64 ? 63 : 31);
+        const int count = imm & (is64 ? 63 : 31);
         if (dst != lhs) gpMove(dst, lhs, is64);
         if (as_.direct()) {
           const uint8_t digit = op == IntBinop::Shl    ? 4
@@ -550,17 +550,17 @@ class MacroAssembler {
   }
 
   // ---- comparisons and selection ---------------------------------------------------
-    void compare(bool is64, Reg lhs, Reg rhs) { gpAlu(FastAssembler::kCmp, lhs, rhs, is64); }
+  void compare(bool is64, Reg lhs, Reg rhs) { gpAlu(FastAssembler::kCmp, lhs, rhs, is64); }
   void compareImm(bool is64, Reg lhs, int32_t imm) {
-        if (imm == 0) {
+    if (imm == 0) {
       gpTest(lhs, lhs, is64);
     } else {
       gpAluImm(FastAssembler::kCmp, lhs, imm, is64);
     }
   }
-    void testZero(bool is64, Reg r) { gpTest(r, r, is64); }
+  void testZero(bool is64, Reg r) { gpTest(r, r, is64); }
   /// dst = condition ? 1 : 0 from the flags.
-    void setCond(Cond c, Reg dst) {
+  void setCond(Cond c, Reg dst) {
     if (as_.direct()) {
       const uint8_t r = static_cast<uint8_t>(dst.id());
       as_.setccR(static_cast<uint8_t>(cc(c)), r);
@@ -574,7 +574,7 @@ class MacroAssembler {
   void select(Cond c, ValType t, Reg dst, Reg ifTrue, Reg ifFalse) {
     if (dst.isGP()) {
       const bool is64 = t != ValType::I32;
-            if (dst == ifTrue) {
+      if (dst == ifTrue) {
         cmovRR(negate(c), dst, ifFalse, is64);
       } else if (dst == ifFalse) {
         cmovRR(c, dst, ifTrue, is64);
@@ -730,7 +730,7 @@ class MacroAssembler {
   /// index register, `offset` is the whole (constant) address. Returns the code
   /// offset of the access for the trap source map.
   uint32_t loadMemory(Op op, Reg dst, Reg index, uint64_t offset) {
-        if ((op == Op::I32Load || op == Op::I64Load || op == Op::I64Load32U) && offset <= INT32_MAX) {
+    if ((op == Op::I32Load || op == Op::I64Load || op == Op::I64Load32U) && offset <= INT32_MAX) {
       const uint32_t at = offset_();
       gpLoad(dst, heap(index, offset), op == Op::I64Load);
       return at;
@@ -741,15 +741,29 @@ class MacroAssembler {
       const uint8_t r = static_cast<uint8_t>(dst.id());
       const MemRef m = heap(index, offset);
       switch (op) {
-        case Op::I32Load8S: as_.rm0F(false, 0xBE, r, m); break;
+        case Op::I32Load8S:
+          as_.rm0F(false, 0xBE, r, m);
+          break;
         case Op::I32Load8U:
-        case Op::I64Load8U: as_.rm0F(false, 0xB6, r, m); break;
-        case Op::I32Load16S: as_.rm0F(false, 0xBF, r, m); break;
+        case Op::I64Load8U:
+          as_.rm0F(false, 0xB6, r, m);
+          break;
+        case Op::I32Load16S:
+          as_.rm0F(false, 0xBF, r, m);
+          break;
         case Op::I32Load16U:
-        case Op::I64Load16U: as_.rm0F(false, 0xB7, r, m); break;
-        case Op::I64Load8S: as_.rm0F(true, 0xBE, r, m); break;
-        case Op::I64Load16S: as_.rm0F(true, 0xBF, r, m); break;
-        default: as_.movsxdRM(r, m); break;  // I64Load32S
+        case Op::I64Load16U:
+          as_.rm0F(false, 0xB7, r, m);
+          break;
+        case Op::I64Load8S:
+          as_.rm0F(true, 0xBE, r, m);
+          break;
+        case Op::I64Load16S:
+          as_.rm0F(true, 0xBF, r, m);
+          break;
+        default:
+          as_.movsxdRM(r, m);
+          break;  // I64Load32S
       }
       return at;
     }
@@ -900,7 +914,7 @@ class MacroAssembler {
   }
 
   // ---- context fields, globals, tables ---------------------------------------------------
-    void loadContextField(Reg dst, uint32_t offset, ValType t) {
+  void loadContextField(Reg dst, uint32_t offset, ValType t) {
     if (isGpType(t)) return gpLoad(dst, context(offset), t != ValType::I32);
     loadMem(dst, a::ptr(a::r14, offset), t);
   }
@@ -939,7 +953,7 @@ class MacroAssembler {
 
   // ---- calls ---------------------------------------------------------------------------
   /// Call to another function of the module; returns the offset of the rel32 field.
-    uint32_t callDirect() {
+  uint32_t callDirect() {
     static const uint8_t kCall[5] = {0xE8, 0, 0, 0, 0};
     const uint32_t field = offset() + 1;
     if (as_.direct()) {
@@ -975,7 +989,7 @@ class MacroAssembler {
     as_.mov(a::r11, a::qword_ptr(a::r14, funcRefPtrOffset));
     callFuncRef(a::r11);
   }
-    void callHelper(Helper h) {
+  void callHelper(Helper h) {
     if (as_.direct()) return as_.callM(context(VMContextLayout::helper(h)));
     as_.call(a::qword_ptr(a::r14, VMContextLayout::helper(h)));
   }
@@ -984,7 +998,7 @@ class MacroAssembler {
   void loadContextPointer(Reg dst, uint32_t offset) {
     as_.mov(gp64(dst), a::qword_ptr(a::r14, offset));
   }
-    /// Out-of-line trap code. A site passes its wasm offset in edx and jumps to the
+  /// Out-of-line trap code. A site passes its wasm offset in edx and jumps to the
   /// function's common stub for its kind, which calls the noreturn trap helper.
   void trapSite(uint32_t wasmOffset, Label common) {
     gpConst(Reg::gp(2), wasmOffset, false);  // edx
@@ -992,7 +1006,7 @@ class MacroAssembler {
   }
   void trapCommon(TrapKind kind) {
     resetStackForStub();
-    gpMove(Reg::gp(7), Reg::gp(14), true);                      // rdi = context
+    gpMove(Reg::gp(7), Reg::gp(14), true);                    // rdi = context
     gpConst(Reg::gp(6), static_cast<uint32_t>(kind), false);  // esi = kind
     callHelper(Helper::Trap);
     ud2();
@@ -1042,13 +1056,14 @@ class MacroAssembler {
   }
 
  private:
-    // ---- direct-encoded general-purpose forms (asmjit's encoder while logging) ----------
+  // ---- direct-encoded general-purpose forms (asmjit's encoder while logging) ----------
   static MemRef frame(int32_t slot) { return MemRef{5, -1, 0, slot}; }
   static MemRef context(uint32_t offset) { return MemRef{14, -1, 0, static_cast<int32_t>(offset)}; }
   static MemRef outgoing(uint32_t offset) { return MemRef{4, -1, 0, static_cast<int32_t>(offset)}; }
   static a::Mem toMem(const MemRef& m) {
-    return m.index < 0 ? a::ptr(a::gpq(m.base), m.disp)
-                       : a::ptr(a::gpq(m.base), a::gpq(static_cast<uint32_t>(m.index)), m.scale, m.disp);
+    return m.index < 0
+               ? a::ptr(a::gpq(m.base), m.disp)
+               : a::ptr(a::gpq(m.base), a::gpq(static_cast<uint32_t>(m.index)), m.scale, m.disp);
   }
   void gpLoad(Reg dst, const MemRef& m, bool is64) {
     if (as_.direct()) return as_.loadRM(static_cast<uint8_t>(dst.id()), m, is64);
@@ -1065,7 +1080,8 @@ class MacroAssembler {
     as_.mov(mm, imm);
   }
   void gpMove(Reg dst, Reg src, bool is64) {
-    if (as_.direct()) return as_.movRR(static_cast<uint8_t>(dst.id()), static_cast<uint8_t>(src.id()), is64);
+    if (as_.direct())
+      return as_.movRR(static_cast<uint8_t>(dst.id()), static_cast<uint8_t>(src.id()), is64);
     as_.mov(gp(dst, is64), gp(src, is64));
   }
   void gpLea(Reg dst, const MemRef& m, bool is64) {
@@ -1078,28 +1094,53 @@ class MacroAssembler {
     }
     a::Gp d = gp(dst, is64), r = gp(src, is64);
     switch (op) {
-      case FastAssembler::kAdd: as_.add(d, r); break;
-      case FastAssembler::kOr: as_.or_(d, r); break;
-      case FastAssembler::kAnd: as_.and_(d, r); break;
-      case FastAssembler::kSub: as_.sub(d, r); break;
-      case FastAssembler::kXor: as_.xor_(d, r); break;
-      case FastAssembler::kCmp: as_.cmp(d, r); break;
+      case FastAssembler::kAdd:
+        as_.add(d, r);
+        break;
+      case FastAssembler::kOr:
+        as_.or_(d, r);
+        break;
+      case FastAssembler::kAnd:
+        as_.and_(d, r);
+        break;
+      case FastAssembler::kSub:
+        as_.sub(d, r);
+        break;
+      case FastAssembler::kXor:
+        as_.xor_(d, r);
+        break;
+      case FastAssembler::kCmp:
+        as_.cmp(d, r);
+        break;
     }
   }
   void gpAluImm(FastAssembler::Alu op, Reg dst, int32_t imm, bool is64) {
     if (as_.direct()) return as_.aluRI(op, static_cast<uint8_t>(dst.id()), imm, is64);
     a::Gp d = gp(dst, is64);
     switch (op) {
-      case FastAssembler::kAdd: as_.add(d, imm); break;
-      case FastAssembler::kOr: as_.or_(d, imm); break;
-      case FastAssembler::kAnd: as_.and_(d, imm); break;
-      case FastAssembler::kSub: as_.sub(d, imm); break;
-      case FastAssembler::kXor: as_.xor_(d, imm); break;
-      case FastAssembler::kCmp: as_.cmp(d, imm); break;
+      case FastAssembler::kAdd:
+        as_.add(d, imm);
+        break;
+      case FastAssembler::kOr:
+        as_.or_(d, imm);
+        break;
+      case FastAssembler::kAnd:
+        as_.and_(d, imm);
+        break;
+      case FastAssembler::kSub:
+        as_.sub(d, imm);
+        break;
+      case FastAssembler::kXor:
+        as_.xor_(d, imm);
+        break;
+      case FastAssembler::kCmp:
+        as_.cmp(d, imm);
+        break;
     }
   }
   void gpTest(Reg x, Reg y, bool is64) {
-    if (as_.direct()) return as_.testRR(static_cast<uint8_t>(x.id()), static_cast<uint8_t>(y.id()), is64);
+    if (as_.direct())
+      return as_.testRR(static_cast<uint8_t>(x.id()), static_cast<uint8_t>(y.id()), is64);
     as_.test(gp(x, is64), gp(y, is64));
   }
   void gpConst(Reg dst, int64_t bits, bool is64) {
@@ -1117,7 +1158,7 @@ class MacroAssembler {
       as_.movRI64(static_cast<uint8_t>(dst.id()), static_cast<uint64_t>(bits));
     }
   }
-      void cmovRR(Cond c, Reg dst, Reg src, bool is64) {
+  void cmovRR(Cond c, Reg dst, Reg src, bool is64) {
     if (as_.direct()) {
       return as_.rr0F(is64, static_cast<uint8_t>(0x40 | static_cast<uint8_t>(cc(c))),
                       static_cast<uint8_t>(dst.id()), static_cast<uint8_t>(src.id()));
@@ -1130,7 +1171,9 @@ class MacroAssembler {
     }
     as_.imul(gp(dst, is64), gp(src, is64));
   }
-  static bool isGpType(ValType t) { return t != ValType::F32 && t != ValType::F64 && t != ValType::V128; }
+  static bool isGpType(ValType t) {
+    return t != ValType::F32 && t != ValType::F64 && t != ValType::V128;
+  }
 
   static a::Gpd gp32(Reg r) { return a::gpd(r.id()); }
   static a::Gpq gp64(Reg r) { return a::gpq(r.id()); }
@@ -1331,7 +1374,7 @@ class MacroAssembler {
     Label table;
     Label target;
   };
-    FastAssembler as_;
+  FastAssembler as_;
   const CpuFeatures& features_;
   std::vector<JumpTableEntry> jumpTableEntries_;
   uint32_t frameSizeField_ = 0;
