@@ -1,9 +1,10 @@
-# wisp_add_wasm_program(NAME SOURCES... [FREESTANDING] [FLAGS ...])
+# wisp_add_wasm_program(NAME SOURCES... [FREESTANDING] [FLAGS ...] [TARGET T])
 # Builds C sources into ${CMAKE_CURRENT_BINARY_DIR}/NAME.wasm with clang for
-# wasm32-wasi (or freestanding wasm32 with no imports), as part of `all`.
+# wasm32-wasi (or freestanding wasm32 with no imports), as part of `all`. The build
+# target is NAME_wasm, or T (for programs of the same name in different folders).
 find_program(WISP_WASM_CC NAMES clang clang-14 REQUIRED)
 function(wisp_add_wasm_program name)
-  cmake_parse_arguments(ARG "FREESTANDING" "" "SOURCES;FLAGS;EXPORTS" ${ARGN})
+  cmake_parse_arguments(ARG "FREESTANDING" "TARGET" "SOURCES;FLAGS;EXPORTS" ${ARGN})
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${name}.wasm)
   set(srcs)
   foreach(s ${ARG_SOURCES})
@@ -22,5 +23,8 @@ function(wisp_add_wasm_program name)
     DEPENDS ${srcs}
     COMMENT "Building ${name}.wasm"
     VERBATIM)
-  add_custom_target(${name}_wasm ALL DEPENDS ${out})
+  if(NOT ARG_TARGET)
+    set(ARG_TARGET ${name}_wasm)
+  endif()
+  add_custom_target(${ARG_TARGET} ALL DEPENDS ${out})
 endfunction()

@@ -9,7 +9,7 @@ packages=(
   libasmjit-dev libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
   libboost1.81-dev libtomlplusplus-dev                # wisp serve: HTTP (Beast) and TOML config
   wabt binaryen                                       # wast2json for the spec suite; differential fuzzing
-  curl                                                # the Quick start's request
+  curl wrk                                            # the Quick start's request; bench/serve/wrk.sh
 )
 missing=()
 for p in "${packages[@]}"; do

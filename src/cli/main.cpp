@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "cli/run.h"
+#include "cli/serve.h"
 #include "cli/wast.h"
 #include "runtime/runtime.h"
 #include "validator/module_validator.h"
@@ -115,6 +116,14 @@ int main(int argc, char** argv) {
   wastCmd->add_flag("-v,--verbose", wast.verbose, "Print every failure");
   wastCmd->add_flag("--lazy", wast.lazy, "Compile each function on its first call");
 
+  wisp::cli::ServeOptions serve;
+  auto* serveCmd =
+      app.add_subcommand("serve", "Serve HTTP with wasm handlers (a fresh instance per request)");
+  serveCmd->add_option("config", serve.config, "The TOML config (see examples/handlers/README.md)")
+      ->required();
+  serveCmd->add_flag("--check", serve.checkOnly,
+                     "Validate the config and compile its modules, then exit");
+
   CLI11_PARSE(app, argc, argv);
 
   if (*validate) return cmdValidate(validatePath);
@@ -133,5 +142,6 @@ int main(int argc, char** argv) {
     if (wast.enableAll) wast.features = wisp::Features::all();
     return wisp::cli::runWast(wast);
   }
+  if (*serveCmd) return wisp::cli::runServe(serve);
   return 0;
 }
