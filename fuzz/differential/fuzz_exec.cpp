@@ -1,0 +1,427 @@
+// wisp-fuzz-exec: runs a module the way binaryen's `wasm-opt --fuzz-exec-before` does
+// (binaryen version 108, src/tools/execution-results.h) and prints the same trace, so
+// that run.sh can diff the two. In order:
+//
+//   - every "fuzzing-support" import is a logging function: each call prints
+//     "[LoggingExternalInterface logging ARGS]" (an i64 argument as two i32s, low half
+//     first, as binaryen does to survive JS legalization) and returns zeros;
+//   - if instantiation traps, "[trap MESSAGE]" and nothing else;
+//   - for each exported function, in export order: "[fuzz-exec] calling NAME"; the
+//     export "hangLimitInitializer" (if any) is called first; then the export is called
+//     with zero arguments; a trap prints "[trap MESSAGE]" and execution continues with
+//     the next export in the same instance; results print as
+//     "[fuzz-exec] note result: NAME => VALUE".
+//
+// Values print as binaryen's Literal printer does: integers signed, floats through its
+// JavaScript-style shortest form (cashew::JSPrinter::numToString), a single reference
+// result as its type name ("funcref", and "anyref" for externref: binaryen 108 knows no
+// externref), references inside a multi-value result as "funcref(NAME)" with binaryen's
+// function names. Trap messages are wisp's (the spec's wording); run.sh maps binaryen's
+// wording onto them.
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/runtime.h"
+
+namespace wisp::fuzz {
+namespace {
+
+using runtime::Value;
+
+constexpr int kExitUsage = 2;
+constexpr int kExitUnsupported = 3;  // the module needs something this tool cannot provide
+constexpr int kExitTimeout = 4;
+
+// ---- binaryen's number printing -------------------------------------------------------
+
+// Removes the zeros at the end of the fraction digits that follow buffer's first '.',
+// then the zeros at the start of buffer ("0.50" -> ".5", "1.000e+02" -> "1.e+02").
+void stripZerosAroundDot(std::string& s, size_t dot) {
+  size_t end = dot + 1;
+  while (end < s.size() && s[end] >= '0' && s[end] <= '9') end++;
+  size_t last = end;  // one past the last fraction digit
+  while (last > dot + 1 && s[last - 1] == '0') last--;
+  s.erase(last, end - last);
+  size_t lead = 0;
+  while (lead < s.size() && s[lead] == '0') lead++;
+  s.erase(0, lead);
+}
+
+// Rewrites trailing zeros as an exponent ("12345000" -> "12345e3"); digits beyond the
+// 25th are dropped even when not zero (a double has no more significant digits).
+void zerosToExponent(std::string& s) {
+  if (s.empty()) return;
+  const size_t end = s.size() - 1;
+  size_t test = end;
+  while ((s[test] == '0' || test > 24) && test > 0) test--;
+  const size_t num = end - test;
+  if (num >= 3) s = s.substr(0, test + 1) + "e" + std::to_string(num);
+}
+
+bool isUInteger64(double d) {
+  return d >= 0 && d <= static_cast<double>(UINT64_MAX);  // 2^64 included, saturated below
+}
+uint64_t toUInteger64(double d) {
+  return d < static_cast<double>(UINT64_MAX) ? static_cast<uint64_t>(d) : UINT64_MAX;
+}
+
+std::string format(const char* fmt, double d) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf, fmt, d);
+  return buf;
+}
+
+// The fewest characters that read back as d (finite), trying fixed and exponent
+// notation and keeping the more exact, then the shorter, of the two.
+std::string numToString(double d) {
+  const bool neg = d < 0;
+  if (neg) d = -d;
+  const bool integer = d == std::trunc(d);
+  std::string candidate[2];  // [0] fixed, [1] exponent
+  double error[2];
+  for (int e = 0; e <= 1; e++) {
+    std::string& s = candidate[e];
+    double back = 0;
+    if (!integer) {
+      for (int precision = 0; precision <= 18; precision++) {
+        const std::string fmt = "%." + std::to_string(precision) + (e ? "e" : "f");
+        s = format(fmt.c_str(), d);
+        back = std::strtod(s.c_str(), nullptr);
+        if (back == d) break;
+      }
+    } else if (isUInteger64(d)) {
+      s = std::to_string(toUInteger64(d));
+      back = std::strtod(s.c_str(), nullptr);
+    } else {
+      s = format(e ? "%e" : "%.0f", d);
+      back = std::strtod(s.c_str(), nullptr);
+    }
+    error[e] = std::fabs(back - d);
+    const size_t dot = s.find('.');
+    if (dot != std::string::npos) {
+      stripZerosAroundDot(s, dot);
+    } else if (!integer || !e) {
+      zerosToExponent(s);
+    }
+  }
+  std::string out;
+  if (error[1] == error[0]) {
+    out = candidate[1].size() < candidate[0].size() ? candidate[1] : candidate[0];
+  } else {
+    out = error[1] < error[0] ? candidate[1] : candidate[0];
+  }
+  return neg ? "-" + out : out;
+}
+
+template <typename Bits>
+std::string nanText(bool negative, Bits payload) {
+  std::string s = negative ? "-nan" : "nan";
+  if (payload) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, ":0x%llx", static_cast<unsigned long long>(payload));
+    s += buf;
+  }
+  return s;
+}
+
+std::string printDouble(double d) {
+  if (d == 0 && std::signbit(d)) return "-0";
+  if (std::isnan(d)) {
+    uint64_t bits;
+    std::memcpy(&bits, &d, 8);
+    return nanText(std::signbit(d), bits & 0x000FFFFFFFFFFFFFull);
+  }
+  if (std::isinf(d)) return d < 0 ? "-inf" : "inf";
+  std::string text = numToString(d);
+  if (text[0] == '.') return "0" + text;
+  if (text.size() > 1 && text[0] == '-' && text[1] == '.') return "-0" + text.substr(1);
+  return text;
+}
+
+std::string printFloat(float f) {
+  if (std::isnan(f)) {
+    uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    return nanText(std::signbit(f), bits & 0x007FFFFFu);
+  }
+  return printDouble(f);
+}
+
+// ---- the module's functions as binaryen names them ------------------------------------
+
+class FunctionNames {
+ public:
+  explicit FunctionNames(const runtime::Instance& instance) {
+    const decoder::Module& m = instance.module().decl();
+    std::vector<std::string> names(m.functions.size());
+    // Without a name section binaryen calls imports "fimport$I" (I counting imports)
+    // and defined functions by their index among the defined ones.
+    uint32_t func = 0;
+    for (size_t i = 0; i < m.imports.size(); i++) {
+      if (m.imports[i].kind == ExternKind::Func) names[func++] = "fimport$" + std::to_string(i);
+    }
+    for (uint32_t d = 0; d < m.numDefinedFunctions(); d++) {
+      names[m.numImportedFunctions + d] = std::to_string(d);
+    }
+    for (const auto& [index, name] : m.functionNames) {
+      if (index < names.size()) names[index] = name;
+    }
+    for (uint32_t i = 0; i < names.size(); i++) byRef_.emplace(instance.funcRef(i), names[i]);
+  }
+  std::string of(uintptr_t ref) const {
+    auto it = byRef_.find(reinterpret_cast<const jit::FuncRef*>(ref));
+    return it == byRef_.end() ? "?" : it->second;
+  }
+
+ private:
+  std::unordered_map<const jit::FuncRef*, std::string> byRef_;
+};
+
+// One value the way binaryen's Literal printer shows it.
+std::string printValue(const Value& v, const FunctionNames* names) {
+  switch (v.type) {
+    case ValType::I32:
+      return std::to_string(static_cast<int32_t>(v.asI32()));
+    case ValType::I64:
+      return std::to_string(static_cast<int64_t>(v.asI64()));
+    case ValType::F32:
+      return printFloat(v.asF32());
+    case ValType::F64:
+      return printDouble(v.asF64());
+    case ValType::FuncRef:
+      if (!v.asRef()) return "funcref(null)";
+      return "funcref(" + (names ? names->of(v.asRef()) : std::string("?")) + ")";
+    case ValType::ExternRef:
+      return v.asRef() ? "anyref(?)" : "anyref(null)";
+    default:
+      return "?";
+  }
+}
+
+// An export's results: one value alone (a reference as its type name), several as a
+// parenthesized tuple.
+std::string printResults(const std::vector<Value>& values, const FunctionNames& names) {
+  if (values.size() == 1) {
+    if (values[0].type == ValType::FuncRef) return "funcref";
+    if (values[0].type == ValType::ExternRef) return "anyref";
+    return printValue(values[0], &names);
+  }
+  std::string s = "(";
+  for (size_t i = 0; i < values.size(); i++) {
+    if (i) s += ", ";
+    s += printValue(values[i], &names);
+  }
+  return s + ")";
+}
+
+// ---- host side ------------------------------------------------------------------------
+
+// Interrupts the store if a call runs longer than the limit: binaryen's traces always
+// end (the fuzzer's modules carry hang limits), so a call that does not is a wisp bug.
+class Watchdog {
+  using Clock = std::chrono::steady_clock;
+
+ public:
+  Watchdog(runtime::Store& store, double seconds)
+      : store_(store),
+        limit_(
+            std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds))) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  // Starts timing one call; the next arm() or disarm() ends it.
+  void arm() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    deadline_ = Clock::now() + limit_;
+    armed_ = true;
+    cv_.notify_all();
+  }
+  void disarm() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    armed_ = false;
+  }
+  bool fired() const { return fired_; }
+
+ private:
+  void run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!stop_) {
+      if (!armed_) {
+        cv_.wait(lock);
+      } else if (cv_.wait_until(lock, deadline_) == std::cv_status::timeout && armed_ &&
+                 Clock::now() >= deadline_) {
+        fired_ = true;
+        armed_ = false;
+        store_.interrupt();
+      }
+    }
+  }
+
+  runtime::Store& store_;
+  Clock::duration limit_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  Clock::time_point deadline_;
+  bool armed_ = false;
+  bool stop_ = false;
+  std::atomic<bool> fired_{false};
+};
+
+bool readFile(const char* path, std::vector<uint8_t>& out) {
+  std::FILE* f = std::fopen(path, "rb");
+  if (!f) return false;
+  std::fseek(f, 0, SEEK_END);
+  const long size = std::ftell(f);
+  std::fseek(f, 0, SEEK_SET);
+  out.resize(size > 0 ? static_cast<size_t>(size) : 0);
+  const size_t got = out.empty() ? 0 : std::fread(out.data(), 1, out.size(), f);
+  std::fclose(f);
+  return got == out.size();
+}
+
+// Binaryen's message for a trap is printed at the trap; ours is the spec's wording,
+// without wisp's "(in function ...)" location.
+std::string trapLine(std::string message) {
+  const std::string startPrefix = "start function: ";
+  if (message.rfind(startPrefix, 0) == 0) message.erase(0, startPrefix.size());
+  const size_t paren = message.find(" (");
+  if (paren != std::string::npos) message.erase(paren);
+  return "[trap " + message + "]";
+}
+
+int run(const char* path, double timeoutSeconds) {
+  std::vector<uint8_t> bytes;
+  if (!readFile(path, bytes)) {
+    std::fprintf(stderr, "wisp-fuzz-exec: cannot read %s\n", path);
+    return kExitUsage;
+  }
+  runtime::Engine engine;
+  auto module = runtime::Module::compile(engine, std::move(bytes));
+  if (!module) {
+    std::fprintf(stderr, "wisp-fuzz-exec: %s: %s\n", path, module.error().message.c_str());
+    return kExitUnsupported;
+  }
+  const decoder::Module& decl = (*module)->decl();
+
+  // Binaryen's interpreter refuses to grow a memory beyond 1 GiB; so does this store.
+  // (It grows tables to 2^30 entries, wisp to 10^7; table.grow needs reference types,
+  // which run.sh leaves off.)
+  runtime::StoreLimits limits;
+  limits.maxMemoryPages = (1u << 30) / kPageSize;
+  runtime::Store store(engine, limits);
+  runtime::Linker linker(engine);
+  for (const decoder::Import& im : decl.imports) {
+    if (im.module != "fuzzing-support" || im.kind != ExternKind::Func) {
+      std::fprintf(stderr, "wisp-fuzz-exec: unsupported import \"%s\" \"%s\"\n", im.module.c_str(),
+                   im.name.c_str());
+      return kExitUnsupported;
+    }
+    const FuncType& type = decl.types[im.funcType];
+    linker.defineFunction(
+        im.module, im.name, type, [type](runtime::Caller&, const Value* args, Value* results) {
+          std::string line = "[LoggingExternalInterface logging";
+          for (uint32_t i = 0; i < type.numParams; i++) {
+            if (args[i].type == ValType::I64) {
+              const uint64_t v = args[i].asI64();
+              line += ' ' + std::to_string(static_cast<int32_t>(static_cast<uint32_t>(v)));
+              line += ' ' + std::to_string(static_cast<int32_t>(static_cast<uint32_t>(v >> 32)));
+            } else {
+              line += ' ' + printValue(args[i], nullptr);
+            }
+          }
+          std::printf("%s]\n", line.c_str());
+          for (uint32_t i = 0; i < type.numResults(); i++) {
+            results[i] = Value::zero(type.results()[i]);
+          }
+          return runtime::HostResult::ok();
+        });
+  }
+
+  Watchdog watchdog(store, timeoutSeconds);
+  watchdog.arm();
+  auto instance = linker.instantiate(store, *module);
+  watchdog.disarm();
+  if (!instance) {
+    if (instance.error().code != ErrorCode::Runtime) {
+      std::fprintf(stderr, "wisp-fuzz-exec: %s: %s\n", path, instance.error().message.c_str());
+      return kExitUnsupported;
+    }
+    std::printf("%s\n", trapLine(instance.error().message).c_str());
+    return 0;
+  }
+  const FunctionNames names(**instance);
+  const jit::FuncRef* hangLimitInitializer = (*instance)->getFunction("hangLimitInitializer");
+
+  for (const decoder::Export& ex : decl.exports) {
+    if (ex.kind != ExternKind::Func) continue;
+    std::printf("[fuzz-exec] calling %s\n", ex.name.c_str());
+    const FuncType& type = decl.functionType(ex.index);
+    std::vector<Value> args;
+    for (ValType t : type.params()) args.push_back(Value::zero(t));
+    watchdog.arm();
+    runtime::CallResult r;
+    if (hangLimitInitializer) r = store.call(hangLimitInitializer, {});
+    if (r.ok()) r = store.call((*instance)->funcRef(ex.index), args);
+    watchdog.disarm();
+    if (watchdog.fired()) {
+      std::printf("[wisp-fuzz-exec: timed out after %g s]\n", timeoutSeconds);
+      std::fflush(stdout);
+      return kExitTimeout;
+    }
+    if (!r.ok()) {
+      std::printf("%s\n", trapLine(r.trap->message).c_str());
+      continue;
+    }
+    if (!r.values.empty()) {
+      std::printf("[fuzz-exec] note result: %s => %s\n", ex.name.c_str(),
+                  printResults(r.values, names).c_str());
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace wisp::fuzz
+
+int main(int argc, char** argv) {
+  double timeout = 10;
+  const char* path = nullptr;
+  for (int i = 1; i < argc; i++) {
+    if (std::strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+      timeout = std::atof(argv[++i]);
+    } else if (!path && argv[i][0] != '-') {
+      path = argv[i];
+    } else {
+      path = nullptr;
+      break;
+    }
+  }
+  if (!path) {
+    std::fprintf(stderr,
+                 "usage: wisp-fuzz-exec [--timeout SECONDS] MODULE.wasm\n"
+                 "Prints the trace binaryen's `wasm-opt --fuzz-exec-before` prints.\n");
+    return wisp::fuzz::kExitUsage;
+  }
+  // Line-buffered, so a crash leaves the trace up to the crash.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  return wisp::fuzz::run(path, timeout);
+}
