@@ -9,7 +9,7 @@ packages=(
   libasmjit-dev libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
   libboost1.81-dev libtomlplusplus-dev                # wisp serve: HTTP (Beast) and TOML config
   wabt binaryen                                       # wast2json for the spec suite; differential fuzzing
-  curl wrk                                            # the Quick start's request; bench/serve/wrk.sh
+  curl wrk hyperfine                                  # the Quick start's request; bench/serve/wrk.sh, whole-process timing
 )
 missing=()
 for p in "${packages[@]}"; do
