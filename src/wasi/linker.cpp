@@ -83,14 +83,31 @@ const char* const* names() {
 
 }  // namespace
 
+namespace {
+void define(runtime::Linker& linker, const FunctionDef& f) {
+  FuncType type;
+  for (const char* p = f.params; *p; p++)
+    type.types.push_back(*p == 'I' ? ValType::I64 : ValType::I32);
+  type.numParams = static_cast<uint32_t>(type.types.size());
+  if (f.returnsErrno) type.types.push_back(ValType::I32);
+  linker.defineRawFunction(kModuleName, f.name, type, f.callback, nullptr);
+}
+}  // namespace
+
 void addToLinker(runtime::Linker& linker) {
-  for (const FunctionDef& f : kFunctions) {
-    FuncType type;
-    for (const char* p = f.params; *p; p++)
-      type.types.push_back(*p == 'I' ? ValType::I64 : ValType::I32);
-    type.numParams = static_cast<uint32_t>(type.types.size());
-    if (f.returnsErrno) type.types.push_back(ValType::I32);
-    linker.defineRawFunction(kModuleName, f.name, type, f.callback, nullptr);
+  for (const FunctionDef& f : kFunctions) define(linker, f);
+}
+
+void addToLinker(runtime::Linker& linker, const runtime::Module& module) {
+  bool defined[kNumFunctions] = {};
+  for (const decoder::Import& im : module.decl().imports) {
+    if (im.kind != ExternKind::Func || im.module != kModuleName) continue;
+    for (size_t i = 0; i < kNumFunctions; i++) {
+      if (im.name != kFunctions[i].name) continue;
+      if (!defined[i]) define(linker, kFunctions[i]);
+      defined[i] = true;
+      break;
+    }
   }
 }
 

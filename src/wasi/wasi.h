@@ -13,6 +13,10 @@ namespace wisp::wasi {
 /// shared by many stores; each store's userData must point to its own WasiContext
 /// before the guest calls into WASI (a call without one is a host-error trap).
 void addToLinker(runtime::Linker& linker);
+/// Defines only the preview1 functions `module` imports: linking that module behaves
+/// exactly as with all of them, without building the host functions it never uses
+/// (one instantiation, as in `wisp run`, pays for each it defines).
+void addToLinker(runtime::Linker& linker, const runtime::Module& module);
 
 /// Names of all preview1 functions, in witx order (for tests and diagnostics).
 const char* const* functionNames(size_t& count);
