@@ -2,7 +2,9 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -102,8 +104,36 @@ void ensureSignalStack() {
   sigaltstack(&ss, nullptr);
 }
 
+namespace {
+// The main thread's stack bounds without pthread_getattr_np, which for the main thread
+// reads and parses all of /proc/self/maps (a sizable part of a short `wisp run`). The
+// kernel puts the executable's file name (AT_EXECFN) at the very top of the initial
+// stack, and the stack may grow down to RLIMIT_STACK below its top: the bound glibc
+// computes too. 0 when that does not apply (another thread, an unlimited or unusually
+// large limit), and the caller asks glibc.
+uintptr_t mainThreadStackLow() {
+  if (getpid() != gettid()) return 0;
+  const auto* execfn = reinterpret_cast<const char*>(getauxval(AT_EXECFN));
+  struct rlimit rl;
+  if (!execfn || getrlimit(RLIMIT_STACK, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+      rl.rlim_cur > (uint64_t{1} << 30)) {
+    return 0;
+  }
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t top =
+      (reinterpret_cast<uintptr_t>(execfn) + std::strlen(execfn) + 1 + sizeof(void*) + page - 1) &
+      ~(page - 1);
+  const uintptr_t sp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  // Only if the current frame really is on that stack.
+  if (sp >= top || top - sp >= rl.rlim_cur) return 0;
+  return (top - rl.rlim_cur + page - 1) & ~(page - 1);
+}
+}  // namespace
+
 uintptr_t threadStackLow() {
   static thread_local uintptr_t low = 0;
+  if (low) return low;
+  low = mainThreadStackLow();
   if (low) return low;
   pthread_attr_t attr;
   void* addr = nullptr;
