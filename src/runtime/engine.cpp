@@ -1,5 +1,7 @@
 #include "runtime/engine.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -11,9 +13,21 @@
 
 namespace wisp::runtime {
 
+namespace {
+// The CPUs this process may run on: one system call, where
+// std::thread::hardware_concurrency reads a sysfs file (three).
+unsigned usableCpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    if (const int n = CPU_COUNT(&set); n > 0) return static_cast<unsigned>(n);
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+}  // namespace
+
 Engine::Engine(EngineConfig config) : config_(config), memoryPool_(config.pooledMemories) {
   unsigned threads = config_.compileThreads;
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  if (threads == 0) threads = usableCpus();
   pool_ = std::make_unique<jit::ThreadPool>(threads - 1);  // the caller is one of them
   unwind_ = install(jit::generateUnwindRoutine());
   installSignalHandlers();

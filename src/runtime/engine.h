@@ -21,7 +21,8 @@ namespace wisp::runtime {
 
 struct EngineConfig {
   Features features;
-  /// Threads that compile a module's functions (the caller included); 0 = all cores.
+  /// Threads that compile a module's functions (the caller included); 0 = one per CPU
+  /// the process may run on.
   unsigned compileThreads = 0;
   /// Linear-memory reservations kept for reuse between instances.
   size_t pooledMemories = 16;
