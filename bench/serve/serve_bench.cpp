@@ -18,6 +18,7 @@
 
 #include "http/app.h"
 #include "http/cgi.h"
+#include "runtime/file.h"
 #include "runtime/runtime.h"
 #include "wasi/wasi.h"
 
@@ -29,13 +30,7 @@ std::string gModulePath;
 
 std::vector<uint8_t> readFile(const std::string& path) {
   std::vector<uint8_t> out;
-  if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
-    std::fseek(f, 0, SEEK_END);
-    out.resize(static_cast<size_t>(std::ftell(f)));
-    std::fseek(f, 0, SEEK_SET);
-    if (std::fread(out.data(), 1, out.size(), f) != out.size()) out.clear();
-    std::fclose(f);
-  }
+  if (!wisp::runtime::readFile(path, out)) out.clear();
   return out;
 }
 

@@ -32,6 +32,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/file.h"
 #include "runtime/runtime.h"
 
 namespace wisp::fuzz {
@@ -286,18 +287,6 @@ class Watchdog {
   std::atomic<bool> fired_{false};
 };
 
-bool readFile(const char* path, std::vector<uint8_t>& out) {
-  std::FILE* f = std::fopen(path, "rb");
-  if (!f) return false;
-  std::fseek(f, 0, SEEK_END);
-  const long size = std::ftell(f);
-  std::fseek(f, 0, SEEK_SET);
-  out.resize(size > 0 ? static_cast<size_t>(size) : 0);
-  const size_t got = out.empty() ? 0 : std::fread(out.data(), 1, out.size(), f);
-  std::fclose(f);
-  return got == out.size();
-}
-
 // Binaryen's message for a trap is printed at the trap; ours is the spec's wording,
 // without wisp's "(in function ...)" location.
 std::string trapLine(std::string message) {
@@ -310,7 +299,7 @@ std::string trapLine(std::string message) {
 
 int run(const char* path, double timeoutSeconds) {
   std::vector<uint8_t> bytes;
-  if (!readFile(path, bytes)) {
+  if (!wisp::runtime::readFile(path, bytes)) {
     std::fprintf(stderr, "wisp-fuzz-exec: cannot read %s\n", path);
     return kExitUsage;
   }

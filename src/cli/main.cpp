@@ -12,26 +12,15 @@
 #include "cli/run.h"
 #include "cli/serve.h"
 #include "cli/wast.h"
+#include "runtime/file.h"
 #include "runtime/runtime.h"
 #include "validator/module_validator.h"
 
 namespace {
 
-bool readFile(const std::string& path, std::vector<uint8_t>& out) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return false;
-  std::fseek(f, 0, SEEK_END);
-  const long size = std::ftell(f);
-  std::fseek(f, 0, SEEK_SET);
-  out.resize(size > 0 ? static_cast<size_t>(size) : 0);
-  const size_t got = out.empty() ? 0 : std::fread(out.data(), 1, out.size(), f);
-  std::fclose(f);
-  return got == out.size();
-}
-
 int cmdValidate(const std::string& path) {
   std::vector<uint8_t> bytes;
-  if (!readFile(path, bytes)) {
+  if (!wisp::runtime::readFile(path, bytes)) {
     std::fprintf(stderr, "wisp validate: cannot read %s\n", path.c_str());
     return 2;
   }
@@ -46,7 +35,7 @@ int cmdValidate(const std::string& path) {
 // Compiles a module and reports how long it took (a timing and debugging aid).
 int cmdCompile(const std::string& path, unsigned threads) {
   std::vector<uint8_t> bytes;
-  if (!readFile(path, bytes)) {
+  if (!wisp::runtime::readFile(path, bytes)) {
     std::fprintf(stderr, "wisp compile: cannot read %s\n", path.c_str());
     return 2;
   }

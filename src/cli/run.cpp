@@ -1,10 +1,5 @@
 #include "cli/run.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <csignal>
 
 #include <chrono>
@@ -16,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "runtime/file.h"
 #include "runtime/runtime.h"
 #include "wasi/wasi.h"
 
@@ -25,27 +21,6 @@ namespace {
 
 constexpr int kTrapExit = 134;
 constexpr int kErrorExit = 2;
-
-// open, fstat, read, close: no stdio buffer, seeks or read past the end.
-bool readFile(const std::string& path, std::vector<uint8_t>& out) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct stat st;
-  bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-  if (ok) {
-    out.resize(static_cast<size_t>(st.st_size));
-    size_t got = 0;
-    while (got < out.size()) {
-      const ssize_t n = read(fd, out.data() + got, out.size() - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;  // an error, or the file shrank meanwhile
-      got += static_cast<size_t>(n);
-    }
-    ok = got == out.size();
-  }
-  close(fd);
-  return ok;
-}
 
 // Ends the process once the guest is done: tearing down the engine, module, store and
 // instance (unmapping memories and code, freeing every compiled function's metadata)
@@ -197,7 +172,7 @@ class PhaseTimer {
 int runModule(const RunOptions& options) {
   PhaseTimer timer;
   std::vector<uint8_t> bytes;
-  if (!readFile(options.file, bytes)) {
+  if (!runtime::readFile(options.file, bytes)) {
     std::fprintf(stderr, "wisp: cannot read %s\n", options.file.c_str());
     return kErrorExit;
   }

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "decoder/decoder.h"
+#include "runtime/file.h"
 #include "runtime/runtime.h"
 #include "validator/module_validator.h"
 
@@ -78,13 +79,6 @@ int runProcess(const std::vector<std::string>& args, std::string& errors) {
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-bool readFile(const fs::path& path, std::vector<uint8_t>& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return true;
 }
 
 /// The expected-failure list: "file.wast[:line]  reason" per line, '#' comments.
@@ -385,7 +379,7 @@ class ScriptRunner {
   Result<runtime::Instance*> instantiate(const json& cmd, std::string& unsupported) {
     std::vector<uint8_t> bytes;
     const std::string name = cmd.value("filename", "");
-    if (!readFile(dir_ / name, bytes)) return Error{"cannot read " + name};
+    if (!runtime::readFile((dir_ / name).string(), bytes)) return Error{"cannot read " + name};
     auto m = runtime::Module::compile(engine_, std::move(bytes));
     if (!m) {
       if (m.error().code == ErrorCode::Unsupported) unsupported = m.error().message;
@@ -487,7 +481,7 @@ class ScriptRunner {
       }
       std::vector<uint8_t> bytes;
       const std::string name = cmd.value("filename", "");
-      if (!readFile(dir_ / name, bytes)) {
+      if (!runtime::readFile((dir_ / name).string(), bytes)) {
         why = "cannot read " + name;
         return Outcome::Failed;
       }
