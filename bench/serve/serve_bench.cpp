@@ -79,7 +79,7 @@ void instantiate(benchmark::State& state, bool runStart) {
   runtime::StoreLimits limits;
   limits.maxMemoryPages = 256;  // 16 MiB
   for (auto _ : state) {
-    wasi::WasiContext wasi;
+    wasi::WasiContext wasi(wasi::WasiContext::NoHostStdio{});
     wasi.setArgs({"hello"});
     wasi.setEnv(http::cgiEnvironment(request, routeEnv));
     wasi.setStdin(std::string());

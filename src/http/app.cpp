@@ -226,7 +226,8 @@ void App::runWasm(const Route& route, const CgiRequest& request, std::string bod
   const auto start = Clock::now();
   HandlerResult result;
 
-  wasi::WasiContext wasi;
+  // stdin, stdout and stderr are all set below: no need to look at the host's.
+  wasi::WasiContext wasi(wasi::WasiContext::NoHostStdio{});
   wasi.setArgs({route.config.name});
   wasi.setEnv(cgiEnvironment(request, route.config.env));
   for (const DirConfig& dir : route.config.dirs) {

@@ -138,6 +138,8 @@ WasiContext::WasiContext() {
   for (uint32_t fd = 0; fd < 3; fd++) setStdioHostFd(fd, static_cast<int>(fd));
 }
 
+WasiContext::WasiContext(NoHostStdio) { table_.resize(3); }
+
 WasiContext::~WasiContext() = default;
 
 WasiContext* WasiContext::fromCaller(runtime::Caller& caller) {

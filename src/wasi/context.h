@@ -101,6 +101,11 @@ class WasiContext {
   /// No arguments, no environment, no preopens; stdio is the host's fds 0, 1 and 2
   /// (used, never closed by the guest's fd_close).
   WasiContext();
+  /// Tag for a context whose stdio the embedder sets itself (setStdin, capture*,
+  /// setStdioHostFd): guest descriptors 0-2 start closed instead of describing the
+  /// host's, which saves the six system calls of looking those up.
+  struct NoHostStdio {};
+  explicit WasiContext(NoHostStdio);
   ~WasiContext();
   WasiContext(const WasiContext&) = delete;
   WasiContext& operator=(const WasiContext&) = delete;

@@ -59,7 +59,8 @@ const std::map<std::string, std::string> kSignatures = {
 // own store with its own WasiContext.
 class Guest {
  public:
-  Guest() {
+  explicit Guest(bool hostStdio = true)
+      : ctx(hostStdio ? WasiContext() : WasiContext(WasiContext::NoHostStdio{})) {
     ModuleBuilder m;
     uint32_t index = 0;
     for (const auto& [fn, sig] : kSignatures) {
@@ -316,6 +317,22 @@ TEST(WasiStdio, StdinFromMemoryAndStderrCapture) {
   EXPECT_EQ(g.ctx.takeStdout(), "");  // not capturing stdout
   EXPECT_EQ(g.call("sock_recv", {0, 0, 1, 0, 16, 20}), Errno::NotSock);
   EXPECT_EQ(g.call("proc_raise", {6}), Errno::NoSys);
+}
+
+TEST(WasiStdio, NoHostStdioStartsClosedAndPreopensStillStartAtThree) {
+  Guest g(false);
+  g.putStr(100, "hi");
+  g.putIovec(0, 100, 2);
+  EXPECT_EQ(g.call("fd_write", {1, 0, 1, 16}), Errno::Badf);
+  EXPECT_EQ(g.call("fd_write", {2, 0, 1, 16}), Errno::Badf);
+  EXPECT_EQ(g.call("fd_read", {0, 0, 1, 16}), Errno::Badf);
+  TempDir dir;
+  ASSERT_TRUE(g.ctx.preopenDirectory(dir.path, "/dir").ok());
+  EXPECT_EQ(g.call("fd_prestat_get", {3, 200}), Errno::Success);
+  EXPECT_EQ(g.call("fd_prestat_get", {0, 200}), Errno::Badf);
+  g.ctx.captureStdout(100);
+  EXPECT_EQ(g.call("fd_write", {1, 0, 1, 16}), Errno::Success);
+  EXPECT_EQ(g.ctx.takeStdout(), "hi");
 }
 
 TEST(WasiStdio, RenumberedStdoutIsStillCaptured) {
