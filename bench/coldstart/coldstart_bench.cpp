@@ -1,7 +1,9 @@
 // Cold start in process: compile, instantiate (fresh Store and WASI context) and run
 // `_start` of a WASI command, each phase timed separately; prints one JSON line of
 // medians over the repetitions.
-//   coldstart_bench MODULE.wasm [REPS] [THREADS] [ARGS...]
+//   coldstart_bench MODULE.wasm [REPS] [THREADS|lazy] [ARGS...]
+// "lazy" validates every function up front and compiles each on its first call (the
+// default of `wisp run`); a number compiles everything first with that many threads.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -42,7 +44,8 @@ int main(int argc, char** argv) {
   }
   const std::string path = argv[1];
   const int reps = argc > 2 ? std::atoi(argv[2]) : 20;
-  const unsigned threads = argc > 3 ? static_cast<unsigned>(std::atoi(argv[3])) : 0;
+  const bool lazy = argc > 3 && std::string(argv[3]) == "lazy";
+  const unsigned threads = argc > 3 && !lazy ? static_cast<unsigned>(std::atoi(argv[3])) : 0;
   std::vector<std::string> args = {path};
   for (int i = 4; i < argc; i++) args.push_back(argv[i]);
   const std::vector<uint8_t> bytes = readFile(path);
@@ -50,7 +53,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot read %s\n", path.c_str());
     return 2;
   }
-  runtime::Engine engine(runtime::EngineConfig{{}, threads});
+  runtime::EngineConfig config;
+  config.compileThreads = threads;
+  config.lazyCompilation = lazy;
+  runtime::Engine engine(config);
   runtime::Linker linker(engine);
   wasi::addToLinker(linker);
   std::vector<double> compile, instantiate, start, total;
@@ -90,9 +96,9 @@ int main(int argc, char** argv) {
     total.push_back(us(t0, t3));
   }
   std::printf(
-      "{\"engine\": \"wisp\", \"threads\": %u, \"file\": \"%s\", \"reps\": %d, "
+      "{\"engine\": \"wisp\", \"lazy\": %s, \"threads\": %u, \"file\": \"%s\", \"reps\": %d, "
       "\"compile_us\": %.1f, \"instantiate_us\": %.1f, \"start_us\": %.1f, \"total_us\": %.1f}\n",
-      threads, path.c_str(), reps, median(compile), median(instantiate), median(start),
-      median(total));
+      lazy ? "true" : "false", threads, path.c_str(), reps, median(compile), median(instantiate),
+      median(start), median(total));
   return 0;
 }

@@ -4,7 +4,8 @@
 In process: compile + instantiate (fresh store, WASI) + _start of
   - small: build/examples/hello.wasm
   - large: bench/.cache/modules/yosys.wasm (-V) and flite.wasm (data-heavy)
-for wisp (all threads and one), wasmtime 50 (Cranelift and Winch, through its C API
+for wisp (eager with all threads and with one; lazy: validate all, compile on first call),
+wasmtime 50 (Cranelift and Winch, through its C API
 from the pip package) and V8 (Node 20, default lazy tiering and eager Liftoff; a fresh
 process per measurement). Whole process: `wisp run hello.wasm` against Node running
 the same program under its WASI (hyperfine).
@@ -43,6 +44,7 @@ def main():
         res = {}
         res["wisp"] = run_json([os.path.join(B, "bench", "coldstart_bench"), path, str(reps), "0"] + args)
         res["wisp 1 thread"] = run_json([os.path.join(B, "bench", "coldstart_bench"), path, str(reps), "1"] + args)
+        res["wisp lazy"] = run_json([os.path.join(B, "bench", "coldstart_bench"), path, str(reps), "lazy"] + args)
         res["wasmtime Winch"] = run_json([sys.executable, os.path.join(ROOT, "bench/coldstart/wasmtime_coldstart.py"),
                                           path, str(reps), "winch"] + args)
         cl_reps = reps if "small" in name else 1  # Cranelift takes minutes on the big ones
