@@ -1,5 +1,7 @@
 #include "decoder/reader.h"
 
+#include <cstring>
+
 #include "decoder/limits.h"
 
 namespace wisp::decoder {
@@ -94,6 +96,12 @@ bool Reader::readName(std::string& out) {
 bool isValidUtf8(const uint8_t* s, size_t n) {
   size_t i = 0;
   while (i < n) {
+    // ASCII runs (almost all of a name section) eight bytes at a time.
+    uint64_t word;
+    while (i + 8 <= n && (std::memcpy(&word, s + i, 8), (word & 0x8080808080808080ull) == 0)) {
+      i += 8;
+    }
+    if (i >= n) break;
     uint8_t c = s[i];
     if (c < 0x80) {
       i++;

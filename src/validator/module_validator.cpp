@@ -39,27 +39,31 @@ class ModuleValidator {
     return makeError(offset, context, message);
   }
 
-  Result<void> checkLimits(const Limits& l, uint64_t bound, const char* what,
-                           const std::string& context, uint32_t at) {
+  // `context` is a callable returning the error context: the string is only built
+  // when something fails (modules have many thousands of valid entries).
+  template <typename Ctx>
+  Result<void> checkLimits(const Limits& l, uint64_t bound, const char* what, const Ctx& context,
+                           uint32_t at) {
     if (l.min > bound) {
-      return fail(at, context,
+      return fail(at, context(),
                   std::string(what) + " size must be at most " + std::to_string(bound));
     }
     if (l.hasMax && l.max > bound) {
-      return fail(at, context,
+      return fail(at, context(),
                   std::string(what) + " size must be at most " + std::to_string(bound));
     }
     if (l.hasMax && l.min > l.max) {
-      return fail(at, context, "size minimum must not be greater than maximum");
+      return fail(at, context(), "size minimum must not be greater than maximum");
     }
     return success();
   }
 
-  Result<void> checkMemoryType(const MemoryType& t, const std::string& context, uint32_t at) {
+  template <typename Ctx>
+  Result<void> checkMemoryType(const MemoryType& t, const Ctx& context, uint32_t at) {
     const uint64_t bound = t.limits.is64 ? (uint64_t{1} << 48) : kMaxMemory32Pages;
     WISP_TRY(checkLimits(t.limits, bound, "memory", context, at));
     if (t.limits.shared && !t.limits.hasMax) {
-      return fail(at, context, "shared memory must have maximum");
+      return fail(at, context(), "shared memory must have maximum");
     }
     return success();
   }
@@ -67,11 +71,13 @@ class ModuleValidator {
   Result<void> checkImports() {
     for (size_t i = 0; i < m_.imports.size(); i++) {
       const auto& im = m_.imports[i];
-      std::string ctx = "import " + std::to_string(i) + " (" + im.module + "." + im.name + ")";
+      auto ctx = [&] {
+        return "import " + std::to_string(i) + " (" + im.module + "." + im.name + ")";
+      };
       switch (im.kind) {
         case ExternKind::Func:
           if (im.funcType >= m_.types.size()) {
-            return fail(im.offset, ctx, "unknown type " + std::to_string(im.funcType));
+            return fail(im.offset, ctx(), "unknown type " + std::to_string(im.funcType));
           }
           break;
         case ExternKind::Table:
@@ -99,8 +105,9 @@ class ModuleValidator {
 
   Result<void> checkTables() {
     for (size_t i = m_.numImportedTables; i < m_.tables.size(); i++) {
-      WISP_TRY(checkLimits(m_.tables[i].limits, 0xFFFFFFFFu, "table", "table " + std::to_string(i),
-                           m_.tableOffsets[i]));
+      WISP_TRY(checkLimits(
+          m_.tables[i].limits, 0xFFFFFFFFu, "table", [&] { return "table " + std::to_string(i); },
+          m_.tableOffsets[i]));
     }
     return success();
   }
@@ -111,7 +118,8 @@ class ModuleValidator {
                   "multiple memories are not allowed");
     }
     for (size_t i = m_.numImportedMemories; i < m_.memories.size(); i++) {
-      WISP_TRY(checkMemoryType(m_.memories[i], "memory " + std::to_string(i), m_.memoryOffsets[i]));
+      WISP_TRY(checkMemoryType(
+          m_.memories[i], [&] { return "memory " + std::to_string(i); }, m_.memoryOffsets[i]));
     }
     return success();
   }
@@ -119,7 +127,12 @@ class ModuleValidator {
   // Types a constant expression (3.3.10): 2.0 allows one constant instruction;
   // global.get may only name an imported immutable global. Extended-const adds
   // i32/i64 add, sub and mul, typed here on a small stack.
-  Result<void> checkConstExpr(const ConstExpr& e, ValType expected, const std::string& ctx) {
+  template <typename Ctx>
+  Result<void> checkConstExpr(const ConstExpr& e, ValType expected, const Ctx& context) {
+    auto fail = [&](uint32_t offset, const char*, const std::string& message) {
+      return this->fail(offset, context(), message);
+    };
+    const char* ctx = nullptr;
     auto globalType = [&](uint64_t index, ValType& out) -> Result<void> {
       if (index >= m_.numImportedGlobals) {
         return fail(e.offset, ctx,
@@ -241,7 +254,7 @@ class ModuleValidator {
   Result<void> checkGlobals() {
     for (size_t i = m_.numImportedGlobals; i < m_.globals.size(); i++) {
       const auto& g = m_.globals[i];
-      WISP_TRY(checkConstExpr(g.init, g.type.type, "global " + std::to_string(i)));
+      WISP_TRY(checkConstExpr(g.init, g.type.type, [&] { return "global " + std::to_string(i); }));
     }
     return success();
   }
@@ -251,8 +264,8 @@ class ModuleValidator {
     names.reserve(m_.exports.size());
     for (size_t i = 0; i < m_.exports.size(); i++) {
       const auto& e = m_.exports[i];
-      std::string ctx = "export " + std::to_string(i) + " (\"" + e.name + "\")";
-      if (!names.insert(e.name).second) return fail(e.offset, ctx, "duplicate export name");
+      auto ctx = [&] { return "export " + std::to_string(i) + " (\"" + e.name + "\")"; };
+      if (!names.insert(e.name).second) return fail(e.offset, ctx(), "duplicate export name");
       size_t bound = 0;
       switch (e.kind) {
         case ExternKind::Func:
@@ -270,7 +283,7 @@ class ModuleValidator {
       }
       if (e.index >= bound) {
         return fail(
-            e.offset, ctx,
+            e.offset, ctx(),
             std::string("unknown ") + externKindName(e.kind) + " " + std::to_string(e.index));
       }
       if (e.kind == ExternKind::Func) m_.declaredFunctionRefs[e.index] = true;
@@ -293,14 +306,14 @@ class ModuleValidator {
   Result<void> checkElements() {
     for (size_t i = 0; i < m_.elems.size(); i++) {
       const auto& seg = m_.elems[i];
-      std::string ctx = "element segment " + std::to_string(i);
+      auto ctx = [&] { return "element segment " + std::to_string(i); };
       if (seg.mode == decoder::SegmentMode::Active) {
         if (seg.table >= m_.tables.size()) {
-          return fail(seg.offset, ctx, "unknown table " + std::to_string(seg.table));
+          return fail(seg.offset, ctx(), "unknown table " + std::to_string(seg.table));
         }
         WISP_TRY(checkConstExpr(seg.offsetExpr, ValType::I32, ctx));
         if (m_.tables[seg.table].elemType != seg.type) {
-          return fail(seg.offset, ctx, "type mismatch: segment and table element types differ");
+          return fail(seg.offset, ctx(), "type mismatch: segment and table element types differ");
         }
       }
       if (seg.usesExprs) {
@@ -308,7 +321,7 @@ class ModuleValidator {
       } else {
         for (uint32_t f : seg.funcIndices) {
           if (f >= m_.functions.size())
-            return fail(seg.offset, ctx, "unknown function " + std::to_string(f));
+            return fail(seg.offset, ctx(), "unknown function " + std::to_string(f));
           m_.declaredFunctionRefs[f] = true;
         }
       }
@@ -320,9 +333,9 @@ class ModuleValidator {
     for (size_t i = 0; i < m_.datas.size(); i++) {
       const auto& d = m_.datas[i];
       if (d.mode != decoder::SegmentMode::Active) continue;
-      std::string ctx = "data segment " + std::to_string(i);
+      auto ctx = [&] { return "data segment " + std::to_string(i); };
       if (d.memory >= m_.memories.size()) {
-        return fail(d.offset, ctx, "unknown memory " + std::to_string(d.memory));
+        return fail(d.offset, ctx(), "unknown memory " + std::to_string(d.memory));
       }
       WISP_TRY(checkConstExpr(
           d.offsetExpr, m_.memories[d.memory].limits.is64 ? ValType::I64 : ValType::I32, ctx));
