@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "jit/pod_vector.h"
 #include "jit/registers.h"
 #include "jit/vmcontext.h"
 
@@ -87,7 +88,7 @@ struct CallRelocation {
 /// functions so compiling allocates almost nothing per function. Offsets in the
 /// metadata are relative to the start of their function.
 struct CodeSink {
-  std::vector<uint8_t> code;
+  PodVector<uint8_t> code;
   std::vector<CallRelocation> calls;
   std::vector<CodeSite> memoryAccesses;  // may fault: out-of-bounds memory access
   std::vector<CodeSite> callSites;       // return addresses

@@ -47,6 +47,7 @@ struct Worker {
 
   asmjit::CodeHolder* initCode() {
     code.init(asmjit::Environment::host());
+    code.setErrorHandler(&errors);
     return &code;
   }
 
@@ -60,18 +61,23 @@ struct Worker {
 
 Result<void> compileOne(const CompileEnvironment& env, Worker& w, uint32_t funcIndex,
                         FunctionRecord& record) {
-  w.code.reset(asmjit::ResetPolicy::kSoft);
-  w.code.init(asmjit::Environment::host());
-  w.errors.error.clear();
-  w.code.setErrorHandler(&w.errors);
   // WISP_JIT_LOG=1 prints the generated assembly of every function (debugging aid).
   static const bool log = std::getenv("WISP_JIT_LOG") != nullptr;
   asmjit::FileLogger logger(stderr);
-  if (log) {
-    std::fprintf(stderr, "; function %u\n", funcIndex);
-    w.code.setLogger(&logger);
+  w.errors.error.clear();
+  if (log || !w.masm.direct()) {
+    // asmjit's labels and logger need a fresh CodeHolder per function.
+    w.code.reset(asmjit::ResetPolicy::kSoft);
+    w.code.init(asmjit::Environment::host());
+    w.code.setErrorHandler(&w.errors);
+    if (log) {
+      std::fprintf(stderr, "; function %u\n", funcIndex);
+      w.code.setLogger(&logger);
+    }
+    w.code.attach(&w.masm.raw());
+  } else {
+    w.masm.rewind();
   }
-  w.code.attach(&w.masm.raw());
   w.masm.reset();
   CodeSink& sink = w.sink;
   record.callsBegin = static_cast<uint32_t>(sink.calls.size());
@@ -83,15 +89,18 @@ Result<void> compileOne(const CompileEnvironment& env, Worker& w, uint32_t funcI
     return Error{env.module->functionDisplayName(funcIndex) +
                  ": code generation failed: " + w.errors.error};
   }
-  const asmjit::CodeBuffer& buf = w.code.textSection()->buffer();
+  const size_t size = w.masm.codeSize();
+  const uint8_t* data = w.masm.codeData();
   const size_t at = (sink.code.size() + 15) & ~size_t{15};
-  sink.code.resize(at + buf.size(), 0xCC);
-  uint8_t* out = sink.code.data() + at;
-  std::memcpy(out, buf.data(), buf.size());
+  const size_t pad = at - sink.code.size();
+  uint8_t* out = sink.code.appendUninitialized(pad + size);
+  std::memset(out, 0xCC, pad);
+  out += pad;
+  std::memcpy(out, data, size);
   w.masm.patchJumpTables(out);
   w.masm.finishFrame(out, w.compiler.spillBytes(), w.compiler.outgoingBytes());
   record.codeOffset = static_cast<uint32_t>(at);
-  record.codeSize = static_cast<uint32_t>(buf.size());
+  record.codeSize = static_cast<uint32_t>(size);
   record.callsEnd = static_cast<uint32_t>(sink.calls.size());
   record.accessesEnd = static_cast<uint32_t>(sink.memoryAccesses.size());
   record.callSitesEnd = static_cast<uint32_t>(sink.callSites.size());
@@ -409,8 +418,13 @@ Result<std::unique_ptr<CompiledCode>> compileEager(const decoder::Module& m,
       workerState[w] = std::make_unique<Worker>(env, features);
       // Machine code runs about twice the size of wasm code; reserving it up front
       // avoids copying the sink as it grows (untouched pages cost nothing).
-      workerState[w]->sink.code.reserve(static_cast<size_t>(m.codeSectionSize) * 5 / 2 / workers +
-                                        4096);
+      CodeSink& sink = workerState[w]->sink;
+      const size_t share = m.codeSectionSize / workers;
+      sink.code.reserve(share * 5 / 2 + 4096);
+      // Typical densities (per byte of wasm code), so the metadata rarely reallocates.
+      sink.memoryAccesses.reserve(share / 16 + 64);
+      sink.calls.reserve(share / 32 + 64);
+      sink.callSites.reserve(share / 32 + 64);
     }
     Worker& worker = *workerState[w];
     for (;;) {

@@ -65,6 +65,13 @@ class PodVector {
   void reserve(size_t n) {
     if (n > capacity_) grow(n);
   }
+  /// Appends `n` uninitialized elements and returns the first.
+  T* appendUninitialized(size_t n) {
+    if (size_ + n > capacity_) grow(size_ + n);
+    T* p = data_ + size_;
+    size_ += n;
+    return p;
+  }
 
  private:
   [[gnu::noinline]] void grow(size_t needed) {

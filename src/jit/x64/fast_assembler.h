@@ -1,9 +1,11 @@
 // An asmjit x86::Assembler with direct encoders for the instruction forms the JIT
-// emits most (register/memory moves, immediates, two-operand ALU, lea, test): about
-// three in four instructions. asmjit's generic encoder costs ~230 host instructions
-// per emitted instruction here; these write their few bytes straight into the
-// Assembler's buffer (its labels, sections and everything else still belong to
-// asmjit). When a logger is attached everything goes through asmjit so the log is
+// emits (register/memory moves, immediates, two-operand ALU, lea, test, linear-memory
+// loads and stores of every width, calls through memory, the common SSE moves and
+// arithmetic). Rarer sequences (division, float comparisons, conversions and rounding,
+// table access, jump tables) still use asmjit's generic encoder, which costs ~230 host
+// instructions per emitted instruction; these write their few bytes straight into the
+// Assembler's buffer and move only its write pointer (syncSize brings the section size
+// up to date). When a logger is attached everything goes through asmjit so the log is
 // complete.
 #pragma once
 
@@ -13,6 +15,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <vector>
+
+#include "jit/pod_vector.h"
 
 namespace wisp::jit::x64 {
 
@@ -28,16 +32,15 @@ class FastAssembler : public asmjit::x86::Assembler {
   using Base = asmjit::x86::Assembler;
 
  public:
-  explicit FastAssembler(asmjit::CodeHolder* code) : asmjit::x86::Assembler(code) {}
+  explicit FastAssembler(asmjit::CodeHolder* code) : asmjit::x86::Assembler(code) { updateMode(); }
 
   // ---- labels and jumps -------------------------------------------------------------
   // With the direct encoders, labels are the JIT's own (a bound offset and a chain of
   // rel32 fields waiting for it), which is several times cheaper than asmjit's label
   // links; jumps are encoded as asmjit would (short backward jumps, rel32 forward ones).
-  // While logging they are asmjit's labels.
+  // While logging they index asmjit's labels.
   struct Label {
     uint32_t id = UINT32_MAX;
-    asmjit::Label label;
   };
   using Base::bind;
   using Base::j;
@@ -45,18 +48,18 @@ class FastAssembler : public asmjit::x86::Assembler {
   using Base::lea;
 
   Label makeLabel() {
-    Label l;
     if (direct()) {
-      l.id = static_cast<uint32_t>(labels_.size());
+      const Label l{static_cast<uint32_t>(labels_.size())};
       labels_.push_back(LabelState{});
-    } else {
-      l.label = Base::newLabel();
+      return l;
     }
+    const Label l{static_cast<uint32_t>(asmLabels_.size())};
+    asmLabels_.push_back(Base::newLabel());
     return l;
   }
   void bind(const Label& l) {
     if (!direct()) {
-      Base::bind(l.label);
+      Base::bind(asmLabels_[l.id]);
       return;
     }
     LabelState& s = labels_[l.id];
@@ -69,7 +72,7 @@ class FastAssembler : public asmjit::x86::Assembler {
   }
   void j(asmjit::x86::CondCode cc, const Label& l) {
     if (!direct()) {
-      Base::j(cc, l.label);
+      Base::j(cc, asmLabels_[l.id]);
       return;
     }
     branch(static_cast<uint8_t>(0x70 | static_cast<uint8_t>(cc)),
@@ -77,7 +80,7 @@ class FastAssembler : public asmjit::x86::Assembler {
   }
   void jmp(const Label& l) {
     if (!direct()) {
-      Base::jmp(l.label);
+      Base::jmp(asmLabels_[l.id]);
       return;
     }
     branch(0xEB, 0xE9, false, l);
@@ -95,7 +98,7 @@ class FastAssembler : public asmjit::x86::Assembler {
   /// lea r64, [rip + label]
   void lea(const asmjit::x86::Gpq& dst, const Label& l) {
     if (!direct()) {
-      Base::lea(dst, asmjit::x86::ptr(l.label));
+      Base::lea(dst, asmjit::x86::ptr(asmLabels_[l.id]));
       return;
     }
     uint8_t* p = reserve();
@@ -106,18 +109,34 @@ class FastAssembler : public asmjit::x86::Assembler {
   }
   /// Offset of a bound label in the code.
   uint32_t labelOffset(const Label& l) const {
-    if (!direct()) return static_cast<uint32_t>(_code->labelOffset(l.label));
+    if (!direct()) return static_cast<uint32_t>(_code->labelOffset(asmLabels_[l.id]));
     return static_cast<uint32_t>(labels_[l.id].offset);
   }
-  /// Forgets the labels of the previous function.
+  /// Forgets the labels of the previous function (and re-reads whether a logger is
+  /// attached: call after attaching to a CodeHolder).
   void resetLabels() {
     labels_.clear();
     fixups_.clear();
+    asmLabels_.clear();
+    updateMode();
+  }
+  /// Empties the code buffer for the next function, keeping its memory and asmjit's
+  /// section state (cheaper than CodeHolder::reset + init + attach). Direct mode only:
+  /// asmjit's labels are not reset.
+  void rewind() {
+    _bufferPtr = _bufferData;
+    _section->_buffer._size = 0;
+  }
+  /// Brings the section's size up to date with the direct encoders' writes (they move
+  /// only the write pointer); call before reading the buffer.
+  void syncSize() {
+    const size_t size = static_cast<size_t>(_bufferPtr - _bufferData);
+    if (size > _section->_buffer._size) _section->_buffer._size = size;
   }
 
   /// Whether the direct encoders are used: not while logging, and not when
   /// WISP_JIT_ASMJIT_ONLY is set (to check them against asmjit's encoder).
-  bool direct() const { return _logger == nullptr && !asmjitOnly(); }
+  bool direct() const { return direct_; }
   static bool asmjitOnly() {
     static const bool only = std::getenv("WISP_JIT_ASMJIT_ONLY") != nullptr;
     return only;
@@ -210,6 +229,106 @@ class FastAssembler : public asmjit::x86::Assembler {
     *p++ = static_cast<uint8_t>(0xC0 | (reg & 7) << 3 | (rmReg & 7));
     commit(p);
   }
+  /// One-byte-opcode register forms: opcode /r with ModRM reg = `reg`, rm = `rmReg`.
+  void opRR(bool w, uint8_t opcode, uint8_t reg, uint8_t rmReg) { rr(w, opcode, reg, rmReg); }
+  /// One-byte-opcode memory forms (mov [mem], r8/r16, cmp r, [mem], ...). `byteReg`:
+  /// `reg` is a byte register (needs REX for spl..dil); `opsize`: a 16-bit operand.
+  void opRM(bool w, uint8_t opcode, uint8_t reg, const MemRef& m, bool byteReg = false,
+            bool opsize = false) {
+    uint8_t* p = reserve();
+    if (opsize) *p++ = 0x66;
+    p = rex(p, w, reg, m.index < 0 ? 0 : static_cast<uint8_t>(m.index), m.base,
+            byteReg && reg >= 4);
+    *p++ = opcode;
+    commit(modrm(p, reg, m));
+  }
+  /// mov byte/word [mem], imm8/imm16
+  void storeMI8(const MemRef& m, int8_t imm) {
+    uint8_t* p = reserve();
+    p = rex(p, false, 0, m.index < 0 ? 0 : static_cast<uint8_t>(m.index), m.base, false);
+    *p++ = 0xC6;
+    p = modrm(p, 0, m);
+    *p++ = static_cast<uint8_t>(imm);
+    commit(p);
+  }
+  void storeMI16(const MemRef& m, int16_t imm) {
+    uint8_t* p = reserve();
+    *p++ = 0x66;
+    p = rex(p, false, 0, m.index < 0 ? 0 : static_cast<uint8_t>(m.index), m.base, false);
+    *p++ = 0xC7;
+    p = modrm(p, 0, m);
+    std::memcpy(p, &imm, 2);
+    commit(p + 2);
+  }
+  /// imul r, r, imm (imm8 form when it fits)
+  void imulRRI(bool w, uint8_t dst, uint8_t src, int32_t imm) {
+    uint8_t* p = reserve();
+    p = rex(p, w, dst, 0, src, false);
+    const bool small = imm >= -128 && imm <= 127;
+    *p++ = small ? 0x6B : 0x69;
+    *p++ = static_cast<uint8_t>(0xC0 | (dst & 7) << 3 | (src & 7));
+    commit(small ? imm8(p, imm) : imm32(p, imm));
+  }
+  /// SSE forms: [prefix] [REX] 0F opcode ModRM; `prefix` 0x66/0xF2/0xF3, or 0 for none.
+  /// Register numbers are 0-15 for both xmm and general-purpose registers.
+  void sseRR(uint8_t prefix, bool w, uint8_t opcode, uint8_t reg, uint8_t rmReg) {
+    uint8_t* p = reserve();
+    if (prefix) *p++ = prefix;
+    p = rex(p, w, reg, 0, rmReg, false);
+    *p++ = 0x0F;
+    *p++ = opcode;
+    *p++ = static_cast<uint8_t>(0xC0 | (reg & 7) << 3 | (rmReg & 7));
+    commit(p);
+  }
+  void sseRM(uint8_t prefix, bool w, uint8_t opcode, uint8_t reg, const MemRef& m) {
+    uint8_t* p = reserve();
+    if (prefix) *p++ = prefix;
+    p = rex(p, w, reg, m.index < 0 ? 0 : static_cast<uint8_t>(m.index), m.base, false);
+    *p++ = 0x0F;
+    *p++ = opcode;
+    commit(modrm(p, reg, m));
+  }
+  /// Linear-memory access [r15 + index + disp] (index < 0: none), the hottest memory
+  /// form: REX is always present (r15), no rbp/rsp special cases. Writes prefix, REX,
+  /// opcode (0F-escaped if `esc`), ModRM, SIB and displacement, and returns where an
+  /// immediate would go; finish with commitAt.
+  __attribute__((always_inline)) uint8_t* heapOp(bool opsize, bool w, bool esc, uint8_t opcode,
+                                                 uint8_t reg, int8_t index, int32_t disp) {
+    uint8_t* p = reserve();
+    if (opsize) *p++ = 0x66;
+    *p++ = static_cast<uint8_t>(0x41 | (w ? 8 : 0) | (reg >> 3) << 2 |
+                                (index >= 0 ? (index >> 3) << 1 : 0));
+    if (esc) *p++ = 0x0F;
+    *p++ = opcode;
+    const bool d8 = disp >= -128 && disp <= 127;
+    const uint8_t mod = disp == 0 ? 0x00 : d8 ? 0x40 : 0x80;
+    if (index >= 0) {
+      *p++ = static_cast<uint8_t>(mod | (reg & 7) << 3 | 4);
+      *p++ = static_cast<uint8_t>((index & 7) << 3 | 7);
+    } else {
+      *p++ = static_cast<uint8_t>(mod | (reg & 7) << 3 | 7);
+    }
+    if (disp == 0) return p;
+    return d8 ? imm8(p, disp) : imm32(p, disp);
+  }
+  void commitAt(uint8_t* end) { commit(end); }
+  /// Frame-slot forms [rbp + disp] (spills, reloads of locals): opcode /r, as rm()
+  /// encodes them, small enough to inline into the compiler's hot paths.
+  __attribute__((always_inline)) void frameRM(bool w, uint8_t opcode, uint8_t reg, int32_t disp) {
+    uint8_t* p = reserve();
+    const uint8_t r = static_cast<uint8_t>(0x40 | (w ? 8 : 0) | (reg >> 3) << 2);
+    if (r != 0x40) *p++ = r;
+    *p++ = opcode;
+    if (disp >= -128 && disp <= 127) {
+      *p++ = static_cast<uint8_t>(0x45 | (reg & 7) << 3);
+      *p++ = static_cast<uint8_t>(disp);
+    } else {
+      *p++ = static_cast<uint8_t>(0x85 | (reg & 7) << 3);
+      p = imm32(p, disp);
+    }
+    commit(p);
+  }
+
   /// setcc r8
   void setccR(uint8_t cc, uint8_t dst) {
     uint8_t* p = reserve();
@@ -297,8 +416,12 @@ class FastAssembler : public asmjit::x86::Assembler {
     return p + 4;
   }
 
-  std::vector<LabelState> labels_;
-  std::vector<Fixup> fixups_;
+  void updateMode() { direct_ = _logger == nullptr && !asmjitOnly(); }
+
+  PodVector<LabelState> labels_;
+  PodVector<Fixup> fixups_;
+  std::vector<asmjit::Label> asmLabels_;  // while not direct
+  bool direct_ = false;
 
   void oneByteReg(uint8_t opcode, uint8_t r) {
     uint8_t* p = reserve();
@@ -308,16 +431,18 @@ class FastAssembler : public asmjit::x86::Assembler {
   }
   // Makes room for one instruction (at most 16 bytes) and returns where it goes.
   uint8_t* reserve() {
-    if (static_cast<size_t>(_bufferEnd - _bufferPtr) < 16) {
-      _code->growBuffer(&_section->_buffer, 16);  // asmjit re-points _buffer*
-    }
+    if (static_cast<size_t>(_bufferEnd - _bufferPtr) < 16) [[unlikely]]
+      return grow();
     return _bufferPtr;
   }
-  void commit(uint8_t* end) {
-    _bufferPtr = end;
-    const size_t size = static_cast<size_t>(end - _bufferData);
-    if (size > _section->_buffer._size) _section->_buffer._size = size;
+  [[gnu::noinline, gnu::cold]] uint8_t* grow() {
+    syncSize();
+    _code->growBuffer(&_section->_buffer, 16);  // asmjit re-points _buffer*
+    return _bufferPtr;
   }
+  // The section's size is brought up to date lazily (syncSize): asmjit's own
+  // instructions update it from the write pointer, which is always at the end.
+  void commit(uint8_t* end) { _bufferPtr = end; }
   static uint8_t* rex(uint8_t* p, bool w, uint8_t reg, uint8_t index, uint8_t base, bool force) {
     const uint8_t r = static_cast<uint8_t>(0x40 | (w ? 8 : 0) | (reg >> 3) << 2 |
                                            (index >> 3) << 1 | (base >> 3));
@@ -349,8 +474,26 @@ class FastAssembler : public asmjit::x86::Assembler {
     if (mod == 2) return imm32(p, m.disp);
     return p;
   }
-  void rm(bool w, uint8_t opcode, uint8_t reg, const MemRef& m) {
+  __attribute__((always_inline)) void rm(bool w, uint8_t opcode, uint8_t reg, const MemRef& m) {
     uint8_t* p = reserve();
+    if (m.index < 0 && (m.base & 7) != 4) [[likely]] {
+      // [base + disp] (frame slots, context fields): no SIB byte.
+      const uint8_t r = static_cast<uint8_t>(0x40 | (w ? 8 : 0) | (reg >> 3) << 2 | (m.base >> 3));
+      if (r != 0x40) *p++ = r;
+      *p++ = opcode;
+      const uint8_t regBase = static_cast<uint8_t>((reg & 7) << 3 | (m.base & 7));
+      if (m.disp == 0 && (m.base & 7) != 5) {
+        *p++ = regBase;
+      } else if (m.disp >= -128 && m.disp <= 127) {
+        *p++ = static_cast<uint8_t>(0x40 | regBase);
+        *p++ = static_cast<uint8_t>(m.disp);
+      } else {
+        *p++ = static_cast<uint8_t>(0x80 | regBase);
+        p = imm32(p, m.disp);
+      }
+      commit(p);
+      return;
+    }
     p = rex(p, w, reg, m.index < 0 ? 0 : static_cast<uint8_t>(m.index), m.base, false);
     *p++ = opcode;
     commit(modrm(p, reg, m));

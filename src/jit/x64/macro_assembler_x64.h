@@ -71,6 +71,17 @@ class MacroAssembler {
   explicit MacroAssembler(asmjit::CodeHolder* code) : as_(code), features_(CpuFeatures::host()) {}
 
   a::Assembler& raw() { return as_; }
+  /// Whether the direct encoders are in use (see FastAssembler::direct).
+  bool direct() const { return as_.direct(); }
+  /// Empties the code buffer for the next function without re-initializing the
+  /// CodeHolder (direct mode only).
+  void rewind() { as_.rewind(); }
+  /// The code emitted so far (valid until the next instruction).
+  const uint8_t* codeData() {
+    as_.syncSize();
+    return as_.bufferData();
+  }
+  size_t codeSize() const { return as_.offset(); }
   /// Forgets per-function state (the CodeHolder is re-initialized separately).
   void reset() {
     as_.resetLabels();
@@ -114,21 +125,22 @@ class MacroAssembler {
     int32_t size = high - low;
     if (size <= 0) return;
     if (size % 16) {  // an odd 8-byte slot at the bottom
-      as_.mov(a::qword_ptr(a::rbp, low), 0);
+      gpStoreImm(frame(low), 0, true);
       low += 8;
       size -= 8;
     }
     if (size == 0) return;
-    as_.xorps(a::xmm15, a::xmm15);
+    const Reg x15 = Reg::fp(15);
+    xmmOp(a::Inst::kIdXorps, 0, 0x57, x15, x15);
     if (size <= 128) {
-      for (int32_t off = low; off < high; off += 16) as_.movups(a::ptr(a::rbp, off), a::xmm15);
+      for (int32_t off = low; off < high; off += 16) fpStore(frame(off), x15, ValType::V128);
       return;
     }
     Label loop = as_.makeLabel();
-    as_.mov(a::r11, -static_cast<int64_t>(size));
+    gpConst(Reg::gp(11), -static_cast<int64_t>(size), true);
     as_.bind(loop);
-    as_.movups(a::ptr(a::rbp, a::r11, 0, high), a::xmm15);
-    as_.add(a::r11, 16);
+    fpStore(MemRef{5, 11, 0, high}, x15, ValType::V128);
+    gpAluImm(FastAssembler::kAdd, Reg::gp(11), 16, true);
     as_.jnz(loop);
   }
   /// Patches the frame allocation. `spillBytes` is the depth of locals and spill slots
@@ -170,7 +182,7 @@ class MacroAssembler {
     if (dst.isGP()) {
       gpMove(dst, src, t != ValType::I32);
     } else {
-      as_.movaps(xmm(dst), xmm(src));
+      xmmOp(a::Inst::kIdMovaps, 0, 0x28, dst, src);
     }
   }
   /// While set, constants are materialized without touching the condition flags.
@@ -186,73 +198,38 @@ class MacroAssembler {
       return;
     }
     if (bits == 0) {
-      as_.xorps(xmm(dst), xmm(dst));
+      xmmOp(a::Inst::kIdXorps, 0, 0x57, dst, dst);
     } else if (t == ValType::F32) {
-      as_.mov(a::r11d, static_cast<uint32_t>(bits));
-      as_.movd(xmm(dst), a::r11d);
+      gpConst(Reg::gp(11), static_cast<uint32_t>(bits), false);
+      xmmFromGp(dst, Reg::gp(11), false);
     } else {
-      as_.mov(a::r11, bits);
-      as_.movq(xmm(dst), a::r11);
+      gpConst(Reg::gp(11), bits, true);
+      xmmFromGp(dst, Reg::gp(11), true);
     }
   }
   void store(int32_t slot, Reg src, ValType t) {
-    if (isGpType(t)) return gpStore(frame(slot), src, t != ValType::I32);
-    a::Mem m = a::ptr(a::rbp, slot);
-    switch (t) {
-      case ValType::I32:
-        as_.mov(m, gp32(src));
-        break;
-      case ValType::F32:
-        as_.movss(m, xmm(src));
-        break;
-      case ValType::F64:
-        as_.movsd(m, xmm(src));
-        break;
-      case ValType::V128:
-        as_.movups(m, xmm(src));
-        break;
-      default:
-        as_.mov(m, gp64(src));
-        break;
-    }
+    if (isGpType(t) && as_.direct()) return as_.frameRM(t != ValType::I32, 0x89, id8(src), slot);
+    storeMem(frame(slot), src, t);
   }
   void storeConst(int32_t slot, ValType t, int64_t bits) {
-    a::Mem m = a::ptr(a::rbp, slot);
     if (t == ValType::I32 || t == ValType::F32) {
       gpStoreImm(frame(slot), static_cast<int32_t>(bits), false);
     } else if (bits >= INT32_MIN && bits <= INT32_MAX) {
       gpStoreImm(frame(slot), static_cast<int32_t>(bits), true);
     } else {
-      as_.mov(a::r11, bits);
-      as_.mov(m, a::r11);
+      gpConst(Reg::gp(11), bits, true);
+      gpStore(frame(slot), Reg::gp(11), true);
     }
   }
   void load(Reg dst, int32_t slot, ValType t) {
-    if (isGpType(t)) return gpLoad(dst, frame(slot), t != ValType::I32);
-    a::Mem m = a::ptr(a::rbp, slot);
-    switch (t) {
-      case ValType::I32:
-        as_.mov(gp32(dst), m);
-        break;
-      case ValType::F32:
-        as_.movss(xmm(dst), m);
-        break;
-      case ValType::F64:
-        as_.movsd(xmm(dst), m);
-        break;
-      case ValType::V128:
-        as_.movups(xmm(dst), m);
-        break;
-      default:
-        as_.mov(gp64(dst), m);
-        break;
-    }
+    if (isGpType(t) && as_.direct()) return as_.frameRM(t != ValType::I32, 0x8B, id8(dst), slot);
+    loadMem(dst, frame(slot), t);
   }
   void moveSlot(int32_t dst, int32_t src, ValType t) {
     if (dst == src) return;
     if (t == ValType::V128) {
-      as_.movups(a::xmm15, a::ptr(a::rbp, src));
-      as_.movups(a::ptr(a::rbp, dst), a::xmm15);
+      fpLoad(Reg::fp(15), frame(src), t);
+      fpStore(frame(dst), Reg::fp(15), t);
     } else {
       const bool is64 = t != ValType::I32 && t != ValType::F32;
       gpLoad(Reg::gp(11), frame(src), is64);
@@ -262,27 +239,24 @@ class MacroAssembler {
   /// Outgoing stack argument `offset` bytes above the stack pointer.
   void storeOutgoing(uint32_t offset, Reg src, ValType t) {
     if (isGpType(t)) return gpStore(outgoing(offset), src, t != ValType::I32);
-    storeMem(a::ptr(a::rsp, offset), src, t);
+    storeMem(outgoing(offset), src, t);
   }
   void storeOutgoingConst(uint32_t offset, ValType t, int64_t bits) {
-    a::Mem m = a::ptr(a::rsp, offset);
     if (t == ValType::I32 || t == ValType::F32) {
       gpStoreImm(outgoing(offset), static_cast<int32_t>(bits), false);
     } else if (bits >= INT32_MIN && bits <= INT32_MAX) {
       gpStoreImm(outgoing(offset), static_cast<int32_t>(bits), true);
     } else {
-      as_.mov(a::r11, bits);
-      as_.mov(m, a::r11);
+      gpConst(Reg::gp(11), bits, true);
+      gpStore(outgoing(offset), Reg::gp(11), true);
     }
   }
-  void loadOutgoing(Reg dst, uint32_t offset, ValType t) {
-    loadMem(dst, a::ptr(a::rsp, offset), t);
-  }
+  void loadOutgoing(Reg dst, uint32_t offset, ValType t) { loadMem(dst, outgoing(offset), t); }
   /// Copies an outgoing-area slot (a callee's extra result) to a frame slot.
   void outgoingToSlot(int32_t slot, uint32_t offset, ValType t) {
     if (t == ValType::V128) {
-      as_.movups(a::xmm15, a::ptr(a::rsp, offset));
-      as_.movups(a::ptr(a::rbp, slot), a::xmm15);
+      fpLoad(Reg::fp(15), outgoing(offset), t);
+      fpStore(frame(slot), Reg::fp(15), t);
     } else {
       gpLoad(Reg::gp(11), outgoing(offset), true);
       gpStore(frame(slot), Reg::gp(11), true);
@@ -293,12 +267,12 @@ class MacroAssembler {
   /// Whether popcnt needs a temporary register (no POPCNT instruction).
   bool popcntNeedsTemp() const { return !features_.popcnt; }
   /// Zero-extends an i32 returned by a C helper (the C ABI leaves the upper half undefined).
-  void zeroExtend32(Reg r) { as_.mov(gp32(r), gp32(r)); }
+  void zeroExtend32(Reg r) { gpMove(r, r, false); }
   /// Copies a frame slot to an outgoing stack argument.
   void slotToOutgoing(uint32_t offset, int32_t slot, ValType t) {
     if (t == ValType::V128) {
-      as_.movups(a::xmm15, a::ptr(a::rbp, slot));
-      as_.movups(a::ptr(a::rsp, offset), a::xmm15);
+      fpLoad(Reg::fp(15), frame(slot), t);
+      fpStore(outgoing(offset), Reg::fp(15), t);
     } else {
       gpLoad(Reg::gp(11), frame(slot), true);
       gpStore(outgoing(offset), Reg::gp(11), true);
@@ -307,7 +281,6 @@ class MacroAssembler {
 
   // ---- integer arithmetic -----------------------------------------------------------
   void intBinop(IntBinop op, bool is64, Reg dst, Reg lhs, Reg rhs) {
-    a::Gp d = gp(dst, is64);
     switch (op) {
       case IntBinop::Add:
         if (dst == rhs) {
@@ -357,20 +330,19 @@ class MacroAssembler {
         // and never picks rcx as dst).
         if (rhs != rcx) gpMove(rcx, rhs, false);
         if (dst != lhs) gpMove(dst, lhs, is64);
-        shiftByCl(op, d);
+        if (as_.direct()) return as_.opRR(is64, 0xD3, shiftDigit(op), id8(dst));
+        shiftByCl(op, gp(dst, is64));
         return;
       }
     }
   }
   void intBinopImm(IntBinop op, bool is64, Reg dst, Reg lhs, int32_t imm) {
-    a::Gp d = gp(dst, is64), l = gp(lhs, is64);
-    const MemRef lhsPlus{static_cast<uint8_t>(lhs.id()), -1, 0, imm};
     switch (op) {
       case IntBinop::Add:
         if (dst == lhs) {
           gpAluImm(FastAssembler::kAdd, dst, imm, is64);
         } else {
-          gpLea(dst, lhsPlus, is64);
+          gpLea(dst, MemRef{static_cast<uint8_t>(lhs.id()), -1, 0, imm}, is64);
         }
         return;
       case IntBinop::Sub:
@@ -384,7 +356,8 @@ class MacroAssembler {
         }
         return;
       case IntBinop::Mul:
-        as_.imul(d, l, imm);
+        if (as_.direct()) return as_.imulRRI(is64, id8(dst), id8(lhs), imm);
+        as_.imul(gp(dst, is64), gp(lhs, is64), imm);
         return;
       case IntBinop::And:
       case IntBinop::Or:
@@ -400,14 +373,11 @@ class MacroAssembler {
         const int count = imm & (is64 ? 63 : 31);
         if (dst != lhs) gpMove(dst, lhs, is64);
         if (as_.direct()) {
-          const uint8_t digit = op == IntBinop::Shl    ? 4
-                                : op == IntBinop::ShrS ? 7
-                                : op == IntBinop::ShrU ? 5
-                                : op == IntBinop::Rotl ? 0
-                                                       : 1;
-          as_.shiftRI(digit, static_cast<uint8_t>(dst.id()), static_cast<uint8_t>(count), is64);
+          as_.shiftRI(shiftDigit(op), static_cast<uint8_t>(dst.id()), static_cast<uint8_t>(count),
+                      is64);
           return;
         }
+        const a::Gp d = gp(dst, is64);
         switch (op) {
           case IntBinop::Shl:
             as_.shl(d, count);
@@ -528,6 +498,26 @@ class MacroAssembler {
   void extend(Op op, Reg dst, Reg src) {
     switch (op) {
       case Op::I32Extend8S:
+        if (!as_.direct()) break;
+        return as_.rr0F(false, 0xBE, id8(dst), id8(src), true);
+      case Op::I32Extend16S:
+        if (!as_.direct()) break;
+        return as_.rr0F(false, 0xBF, id8(dst), id8(src));
+      case Op::I64Extend8S:
+        if (!as_.direct()) break;
+        return as_.rr0F(true, 0xBE, id8(dst), id8(src), true);
+      case Op::I64Extend16S:
+        if (!as_.direct()) break;
+        return as_.rr0F(true, 0xBF, id8(dst), id8(src));
+      case Op::I64Extend32S:
+      case Op::I64ExtendI32S:
+        if (!as_.direct()) break;
+        return as_.opRR(true, 0x63, id8(dst), id8(src));
+      default:
+        return gpMove(dst, src, false);  // wrap, extend_i32_u
+    }
+    switch (op) {
+      case Op::I32Extend8S:
         as_.movsx(gp32(dst), gpb(src));
         break;
       case Op::I32Extend16S:
@@ -539,13 +529,9 @@ class MacroAssembler {
       case Op::I64Extend16S:
         as_.movsx(gp64(dst), gpw(src));
         break;
-      case Op::I64Extend32S:
-      case Op::I64ExtendI32S:
+      default:
         as_.movsxd(gp64(dst), gp32(src));
         break;
-      default:
-        as_.mov(gp32(dst), gp32(src));
-        break;  // wrap, extend_i32_u
     }
   }
 
@@ -587,14 +573,14 @@ class MacroAssembler {
     Label done = as_.makeLabel();
     if (dst == ifTrue) {
       as_.j(cc(c), done);
-      as_.movaps(xmm(dst), xmm(ifFalse));
+      xmmOp(a::Inst::kIdMovaps, 0, 0x28, dst, ifFalse);
     } else if (dst == ifFalse) {
       as_.j(cc(negate(c)), done);
-      as_.movaps(xmm(dst), xmm(ifTrue));
+      xmmOp(a::Inst::kIdMovaps, 0, 0x28, dst, ifTrue);
     } else {
-      as_.movaps(xmm(dst), xmm(ifFalse));
+      xmmOp(a::Inst::kIdMovaps, 0, 0x28, dst, ifFalse);
       as_.j(cc(negate(c)), done);
-      as_.movaps(xmm(dst), xmm(ifTrue));
+      xmmOp(a::Inst::kIdMovaps, 0, 0x28, dst, ifTrue);
     }
     as_.bind(done);
   }
@@ -618,14 +604,14 @@ class MacroAssembler {
     const bool commutes = op == FloatBinop::Add || op == FloatBinop::Mul;
     if (dst == rhs && dst != lhs) {
       if (commutes) {
-        floatArith(op, isF64, d, l);
+        floatArith(op, isF64, dst, lhs);
         return;
       }
-      as_.movaps(a::xmm15, r);
-      r = a::xmm15;
+      xmmOp(a::Inst::kIdMovaps, 0, 0x28, Reg::fp(15), rhs);
+      rhs = Reg::fp(15);
     }
-    if (dst != lhs) as_.movaps(d, l);
-    floatArith(op, isF64, d, r);
+    if (dst != lhs) xmmOp(a::Inst::kIdMovaps, 0, 0x28, dst, lhs);
+    floatArith(op, isF64, dst, rhs);
   }
   void floatUnop(FloatUnop op, bool isF64, Reg dst, Reg src) {
     a::Xmm d = xmm(dst), s = xmm(src);
@@ -711,16 +697,16 @@ class MacroAssembler {
   void reinterpret(Op op, Reg dst, Reg src) {
     switch (op) {
       case Op::I32ReinterpretF32:
-        as_.movd(gp32(dst), xmm(src));
+        gpFromXmm(dst, src, false);
         break;
       case Op::I64ReinterpretF64:
-        as_.movq(gp64(dst), xmm(src));
+        gpFromXmm(dst, src, true);
         break;
       case Op::F32ReinterpretI32:
-        as_.movd(xmm(dst), gp32(src));
+        xmmFromGp(dst, src, false);
         break;
       default:
-        as_.movq(xmm(dst), gp64(src));
+        xmmFromGp(dst, src, true);
         break;
     }
   }
@@ -730,6 +716,58 @@ class MacroAssembler {
   /// index register, `offset` is the whole (constant) address. Returns the code
   /// offset of the access for the trap source map.
   uint32_t loadMemory(Op op, Reg dst, Reg index, uint64_t offset) {
+    if (as_.direct() && offset <= INT32_MAX) {
+      bool w = false, esc = true;
+      uint8_t opcode;
+      switch (op) {
+        case Op::I32Load:
+        case Op::I64Load32U:
+          esc = false;
+          opcode = 0x8B;
+          break;
+        case Op::I64Load:
+          w = true;
+          esc = false;
+          opcode = 0x8B;
+          break;
+        case Op::I32Load8S:
+          opcode = 0xBE;
+          break;
+        case Op::I32Load8U:
+        case Op::I64Load8U:
+          opcode = 0xB6;
+          break;
+        case Op::I32Load16S:
+          opcode = 0xBF;
+          break;
+        case Op::I32Load16U:
+        case Op::I64Load16U:
+          opcode = 0xB7;
+          break;
+        case Op::I64Load8S:
+          w = true;
+          opcode = 0xBE;
+          break;
+        case Op::I64Load16S:
+          w = true;
+          opcode = 0xBF;
+          break;
+        case Op::I64Load32S:
+          w = true;
+          esc = false;
+          opcode = 0x63;
+          break;
+        default:
+          opcode = 0;
+          break;
+      }
+      if (opcode) {
+        const uint32_t at = offset_();
+        as_.commitAt(as_.heapOp(false, w, esc, opcode, id8(dst), heapIndex(index),
+                                static_cast<int32_t>(offset)));
+        return at;
+      }
+    }
     if ((op == Op::I32Load || op == Op::I64Load || op == Op::I64Load32U) && offset <= INT32_MAX) {
       const uint32_t at = offset_();
       gpLoad(dst, heap(index, offset), op == Op::I64Load);
@@ -765,6 +803,15 @@ class MacroAssembler {
           as_.movsxdRM(r, m);
           break;  // I64Load32S
       }
+      return at;
+    }
+    if (as_.direct() && offset <= INT32_MAX &&
+        (op == Op::F32Load || op == Op::F64Load || op == Op::V128Load)) {
+      const uint32_t at = offset_();
+      fpLoad(dst, heap(index, offset),
+             op == Op::F32Load   ? ValType::F32
+             : op == Op::F64Load ? ValType::F64
+                                 : ValType::V128);
       return at;
     }
     a::Mem m = address(index, offset);
@@ -830,10 +877,64 @@ class MacroAssembler {
     return at;
   }
   uint32_t storeMemory(Op op, Reg index, uint64_t offset, Reg value) {
+    if (as_.direct() && offset <= INT32_MAX) {
+      bool opsize = false, w = false;
+      uint8_t opcode = 0x89;
+      switch (op) {
+        case Op::I64Store:
+          w = true;
+          break;
+        case Op::I32Store:
+        case Op::I64Store32:
+          break;
+        case Op::I32Store8:
+        case Op::I64Store8:
+          opcode = 0x88;  // REX is always present: sil/dil/... encode directly
+          break;
+        case Op::I32Store16:
+        case Op::I64Store16:
+          opsize = true;
+          break;
+        default:
+          opcode = 0;
+          break;
+      }
+      if (opcode) {
+        const uint32_t at = offset_();
+        as_.commitAt(as_.heapOp(opsize, w, false, opcode, id8(value), heapIndex(index),
+                                static_cast<int32_t>(offset)));
+        return at;
+      }
+    }
     if ((op == Op::I32Store || op == Op::I64Store || op == Op::I64Store32) && offset <= INT32_MAX) {
       const uint32_t at = offset_();
       gpStore(heap(index, offset), value, op == Op::I64Store);
       return at;
+    }
+    if (as_.direct() && offset <= INT32_MAX) {
+      const uint32_t at = offset_();
+      const MemRef m = heap(index, offset);
+      switch (op) {
+        case Op::I32Store8:
+        case Op::I64Store8:
+          as_.opRM(false, 0x88, id8(value), m, true);
+          return at;
+        case Op::I32Store16:
+        case Op::I64Store16:
+          as_.opRM(false, 0x89, id8(value), m, false, true);
+          return at;
+        case Op::F32Store:
+          fpStore(m, value, ValType::F32);
+          return at;
+        case Op::F64Store:
+          fpStore(m, value, ValType::F64);
+          return at;
+        case Op::V128Store:
+          fpStore(m, value, ValType::V128);
+          return at;
+        default:
+          break;
+      }
     }
     a::Mem m = address(index, offset);
     uint32_t at = offset_();
@@ -871,11 +972,60 @@ class MacroAssembler {
   }
   /// Stores an integer constant (the value operand was a constant).
   uint32_t storeMemoryConst(Op op, Reg index, uint64_t offset, int64_t value) {
+    if (as_.direct() && offset <= INT32_MAX) {
+      const uint32_t at = offset_();
+      const int8_t ix = heapIndex(index);
+      const int32_t disp = static_cast<int32_t>(offset);
+      switch (op) {
+        case Op::I32Store:
+        case Op::I64Store32:
+        case Op::F32Store:
+        case Op::I64Store: {
+          uint8_t* p = as_.heapOp(false, op == Op::I64Store, false, 0xC7, 0, ix, disp);
+          const int32_t imm = static_cast<int32_t>(value);
+          std::memcpy(p, &imm, 4);
+          as_.commitAt(p + 4);
+          return at;
+        }
+        case Op::I32Store8:
+        case Op::I64Store8: {
+          uint8_t* p = as_.heapOp(false, false, false, 0xC6, 0, ix, disp);
+          *p++ = static_cast<uint8_t>(value);
+          as_.commitAt(p);
+          return at;
+        }
+        case Op::I32Store16:
+        case Op::I64Store16: {
+          uint8_t* p = as_.heapOp(true, false, false, 0xC7, 0, ix, disp);
+          const int16_t imm = static_cast<int16_t>(value);
+          std::memcpy(p, &imm, 2);
+          as_.commitAt(p + 2);
+          return at;
+        }
+        default:
+          break;
+      }
+    }
     if ((op == Op::I32Store || op == Op::I64Store || op == Op::I64Store32 || op == Op::F32Store) &&
         offset <= INT32_MAX) {
       const uint32_t at = offset_();
       gpStoreImm(heap(index, offset), static_cast<int32_t>(value), op == Op::I64Store);
       return at;
+    }
+    if (as_.direct() && offset <= INT32_MAX) {
+      const uint32_t at = offset_();
+      switch (op) {
+        case Op::I32Store8:
+        case Op::I64Store8:
+          as_.storeMI8(heap(index, offset), static_cast<int8_t>(value));
+          return at;
+        case Op::I32Store16:
+        case Op::I64Store16:
+          as_.storeMI16(heap(index, offset), static_cast<int16_t>(value));
+          return at;
+        default:
+          break;
+      }
     }
     a::Mem m = address(index, offset);
     uint32_t at = offset_();
@@ -904,32 +1054,32 @@ class MacroAssembler {
     return at;
   }
   /// Loads the memory base register again (after a call that may have changed it).
-  void reloadMemoryBase() { as_.mov(a::r15, a::qword_ptr(a::r14, VMContextLayout::memoryBase())); }
-  void reloadContext() { as_.mov(a::r14, a::qword_ptr(a::rbp, kContextSlot)); }
+  void reloadMemoryBase() { gpLoad(Reg::gp(15), context(VMContextLayout::memoryBase()), true); }
+  void reloadContext() { gpLoad(Reg::gp(14), frame(kContextSlot), true); }
   /// dst (i32) = memory 0 size in pages.
   void memorySize(Reg dst) {
-    as_.mov(a::r11, a::qword_ptr(a::r14, VMContextLayout::memory0()));
-    as_.mov(gp64(dst), a::qword_ptr(a::r11, offsetof(MemoryInstance, byteSize)));
-    as_.shr(gp64(dst), 16);
+    gpLoad(Reg::gp(11), context(VMContextLayout::memory0()), true);
+    gpLoad(dst, MemRef{11, -1, 0, offsetof(MemoryInstance, byteSize)}, true);
+    intBinopImm(IntBinop::ShrU, true, dst, dst, 16);
   }
 
   // ---- context fields, globals, tables ---------------------------------------------------
   void loadContextField(Reg dst, uint32_t offset, ValType t) {
     if (isGpType(t)) return gpLoad(dst, context(offset), t != ValType::I32);
-    loadMem(dst, a::ptr(a::r14, offset), t);
+    loadMem(dst, context(offset), t);
   }
   void storeContextField(uint32_t offset, Reg src, ValType t) {
     if (isGpType(t)) return gpStore(context(offset), src, t != ValType::I32);
-    storeMem(a::ptr(a::r14, offset), src, t);
+    storeMem(context(offset), src, t);
   }
   /// Global reached through a pointer in the context (imported globals).
   void loadIndirectGlobal(Reg dst, uint32_t ptrOffset, ValType t) {
-    as_.mov(a::r11, a::qword_ptr(a::r14, ptrOffset));
-    loadMem(dst, a::ptr(a::r11), t);
+    gpLoad(Reg::gp(11), context(ptrOffset), true);
+    loadMem(dst, MemRef{11, -1, 0, 0}, t);
   }
   void storeIndirectGlobal(uint32_t ptrOffset, Reg src, ValType t) {
-    as_.mov(a::r11, a::qword_ptr(a::r14, ptrOffset));
-    storeMem(a::ptr(a::r11), src, t);
+    gpLoad(Reg::gp(11), context(ptrOffset), true);
+    storeMem(MemRef{11, -1, 0, 0}, src, t);
   }
   /// dst = table->elements[index] after a bounds check against table->size.
   void tableLoad(uint32_t tablePtrOffset, Reg dst, Reg index, Label outOfBounds) {
@@ -971,22 +1121,23 @@ class MacroAssembler {
   /// restored afterwards.
   void callIndirect(uint32_t tablePtrOffset, uint32_t expectedTypeIdOffset, Reg index,
                     Label outOfBounds, Label nullEntry, Label typeMismatch) {
-    as_.mov(a::r11, a::qword_ptr(a::r14, tablePtrOffset));
-    as_.cmp(gp32(index), a::dword_ptr(a::r11, offsetof(TableInstance, size)));
+    const Reg r11 = Reg::gp(11);
+    gpLoad(r11, context(tablePtrOffset), true);
+    gpCmpMem(index, MemRef{11, -1, 0, offsetof(TableInstance, size)}, false);
     as_.jae(outOfBounds);
-    as_.mov(a::r11, a::qword_ptr(a::r11, offsetof(TableInstance, elements)));
-    as_.mov(a::r11, a::qword_ptr(a::r11, gp64(index), 3));
-    as_.test(a::r11, a::r11);
+    gpLoad(r11, MemRef{11, -1, 0, offsetof(TableInstance, elements)}, true);
+    gpLoad(r11, MemRef{11, static_cast<int8_t>(index.id()), 3, 0}, true);
+    gpTest(r11, r11, true);
     as_.jz(nullEntry);
-    as_.mov(gp32(index), a::dword_ptr(a::r14, expectedTypeIdOffset));
-    as_.cmp(gp32(index), a::dword_ptr(a::r11, offsetof(FuncRef, typeId)));
+    gpLoad(index, context(expectedTypeIdOffset), false);
+    gpCmpMem(index, MemRef{11, -1, 0, offsetof(FuncRef, typeId)}, false);
     as_.jne(typeMismatch);
     callFuncRef(a::r11);
   }
   /// Call through the FuncRef pointer stored in the context at `funcRefPtrOffset`
   /// (imported functions).
   void callImport(uint32_t funcRefPtrOffset) {
-    as_.mov(a::r11, a::qword_ptr(a::r14, funcRefPtrOffset));
+    gpLoad(Reg::gp(11), context(funcRefPtrOffset), true);
     callFuncRef(a::r11);
   }
   void callHelper(Helper h) {
@@ -994,10 +1145,8 @@ class MacroAssembler {
     as_.call(a::qword_ptr(a::r14, VMContextLayout::helper(h)));
   }
   /// Loads the address of the caller-visible context (first helper argument).
-  void moveContextTo(Reg dst) { as_.mov(gp64(dst), a::r14); }
-  void loadContextPointer(Reg dst, uint32_t offset) {
-    as_.mov(gp64(dst), a::qword_ptr(a::r14, offset));
-  }
+  void moveContextTo(Reg dst) { gpMove(dst, Reg::gp(14), true); }
+  void loadContextPointer(Reg dst, uint32_t offset) { gpLoad(dst, context(offset), true); }
   /// Out-of-line trap code. A site passes its wasm offset in edx and jumps to the
   /// function's common stub for its kind, which calls the noreturn trap helper.
   void trapSite(uint32_t wasmOffset, Label common) {
@@ -1065,16 +1214,27 @@ class MacroAssembler {
                ? a::ptr(a::gpq(m.base), m.disp)
                : a::ptr(a::gpq(m.base), a::gpq(static_cast<uint32_t>(m.index)), m.scale, m.disp);
   }
+  // The direct forms stay small leaf code; asmjit's (while logging or checking the
+  // encoders) are out of line so they do not burden the fast path with a stack frame.
   void gpLoad(Reg dst, const MemRef& m, bool is64) {
     if (as_.direct()) return as_.loadRM(static_cast<uint8_t>(dst.id()), m, is64);
+    gpLoadAsmjit(dst, m, is64);
+  }
+  [[gnu::noinline, gnu::cold]] void gpLoadAsmjit(Reg dst, const MemRef& m, bool is64) {
     as_.mov(gp(dst, is64), toMem(m));
   }
   void gpStore(const MemRef& m, Reg src, bool is64) {
     if (as_.direct()) return as_.storeMR(m, static_cast<uint8_t>(src.id()), is64);
+    gpStoreAsmjit(m, src, is64);
+  }
+  [[gnu::noinline, gnu::cold]] void gpStoreAsmjit(const MemRef& m, Reg src, bool is64) {
     as_.mov(toMem(m), gp(src, is64));
   }
   void gpStoreImm(const MemRef& m, int32_t imm, bool is64) {
     if (as_.direct()) return as_.storeMI(m, imm, is64);
+    gpStoreImmAsmjit(m, imm, is64);
+  }
+  [[gnu::noinline, gnu::cold]] void gpStoreImmAsmjit(const MemRef& m, int32_t imm, bool is64) {
     a::Mem mm = toMem(m);
     mm.setSize(is64 ? 8 : 4);
     as_.mov(mm, imm);
@@ -1082,16 +1242,26 @@ class MacroAssembler {
   void gpMove(Reg dst, Reg src, bool is64) {
     if (as_.direct())
       return as_.movRR(static_cast<uint8_t>(dst.id()), static_cast<uint8_t>(src.id()), is64);
+    gpMoveAsmjit(dst, src, is64);
+  }
+  [[gnu::noinline, gnu::cold]] void gpMoveAsmjit(Reg dst, Reg src, bool is64) {
     as_.mov(gp(dst, is64), gp(src, is64));
   }
   void gpLea(Reg dst, const MemRef& m, bool is64) {
     if (as_.direct()) return as_.leaRM(static_cast<uint8_t>(dst.id()), m, is64);
+    gpLeaAsmjit(dst, m, is64);
+  }
+  [[gnu::noinline, gnu::cold]] void gpLeaAsmjit(Reg dst, const MemRef& m, bool is64) {
     as_.lea(gp(dst, is64), toMem(m));
   }
   void gpAlu(FastAssembler::Alu op, Reg dst, Reg src, bool is64) {
     if (as_.direct()) {
       return as_.aluRR(op, static_cast<uint8_t>(dst.id()), static_cast<uint8_t>(src.id()), is64);
     }
+    gpAluAsmjit(op, dst, src, is64);
+  }
+  [[gnu::noinline, gnu::cold]] void gpAluAsmjit(FastAssembler::Alu op, Reg dst, Reg src,
+                                                bool is64) {
     a::Gp d = gp(dst, is64), r = gp(src, is64);
     switch (op) {
       case FastAssembler::kAdd:
@@ -1116,6 +1286,10 @@ class MacroAssembler {
   }
   void gpAluImm(FastAssembler::Alu op, Reg dst, int32_t imm, bool is64) {
     if (as_.direct()) return as_.aluRI(op, static_cast<uint8_t>(dst.id()), imm, is64);
+    gpAluImmAsmjit(op, dst, imm, is64);
+  }
+  [[gnu::noinline, gnu::cold]] void gpAluImmAsmjit(FastAssembler::Alu op, Reg dst, int32_t imm,
+                                                   bool is64) {
     a::Gp d = gp(dst, is64);
     switch (op) {
       case FastAssembler::kAdd:
@@ -1209,6 +1383,9 @@ class MacroAssembler {
     return a::CondCode::kE;
   }
 
+  static int8_t heapIndex(Reg index) {
+    return index.valid() ? static_cast<int8_t>(index.id()) : int8_t{-1};
+  }
   // [r15 + index + offset] for offsets that fit a displacement.
   static MemRef heap(Reg index, uint64_t offset) {
     return MemRef{15, index.valid() ? static_cast<int8_t>(index.id()) : int8_t{-1}, 0,
@@ -1225,48 +1402,59 @@ class MacroAssembler {
     as_.add(a::r11, gp64(index));
     return a::ptr(a::r15, a::r11);
   }
-  void loadMem(Reg dst, a::Mem m, ValType t) {
-    switch (t) {
-      case ValType::I32:
-        as_.mov(gp32(dst), m);
-        break;
-      case ValType::F32:
-        as_.movss(xmm(dst), m);
-        break;
-      case ValType::F64:
-        as_.movsd(xmm(dst), m);
-        break;
-      case ValType::V128:
-        as_.movups(xmm(dst), m);
-        break;
-      default:
-        as_.mov(gp64(dst), m);
-        break;
-    }
+  void loadMem(Reg dst, const MemRef& m, ValType t) {
+    if (isGpType(t)) return gpLoad(dst, m, t != ValType::I32);
+    fpLoad(dst, m, t);
   }
-  void storeMem(a::Mem m, Reg src, ValType t) {
-    switch (t) {
-      case ValType::I32:
-        as_.mov(m, gp32(src));
-        break;
-      case ValType::F32:
-        as_.movss(m, xmm(src));
-        break;
-      case ValType::F64:
-        as_.movsd(m, xmm(src));
-        break;
-      case ValType::V128:
-        as_.movups(m, xmm(src));
-        break;
-      default:
-        as_.mov(m, gp64(src));
-        break;
-    }
+  void storeMem(const MemRef& m, Reg src, ValType t) {
+    if (isGpType(t)) return gpStore(m, src, t != ValType::I32);
+    fpStore(m, src, t);
   }
+  // movss / movsd / movups between an xmm register and memory.
+  static uint8_t fpPrefix(ValType t) {
+    return t == ValType::F32 ? 0xF3 : t == ValType::F64 ? 0xF2 : 0;
+  }
+  static asmjit::InstId fpMoveId(ValType t) {
+    return t == ValType::F32   ? a::Inst::kIdMovss
+           : t == ValType::F64 ? a::Inst::kIdMovsd
+                               : a::Inst::kIdMovups;
+  }
+  void fpLoad(Reg dst, const MemRef& m, ValType t) {
+    if (as_.direct()) return as_.sseRM(fpPrefix(t), false, 0x10, id8(dst), m);
+    as_.emit(fpMoveId(t), xmm(dst), toMem(m));
+  }
+  void fpStore(const MemRef& m, Reg src, ValType t) {
+    if (as_.direct()) return as_.sseRM(fpPrefix(t), false, 0x11, id8(src), m);
+    as_.emit(fpMoveId(t), toMem(m), xmm(src));
+  }
+  // Two-operand SSE register forms (movaps, xorps, addsd, ...): op dst, src.
+  void xmmOp(asmjit::InstId id, uint8_t prefix, uint8_t opcode, Reg dst, Reg src) {
+    if (as_.direct()) return as_.sseRR(prefix, false, opcode, id8(dst), id8(src));
+    as_.emit(id, xmm(dst), xmm(src));
+  }
+  // movd/movq between general-purpose and xmm registers.
+  void xmmFromGp(Reg dst, Reg src, bool is64) {
+    if (as_.direct()) return as_.sseRR(0x66, is64, 0x6E, id8(dst), id8(src));
+    is64 ? as_.movq(xmm(dst), gp64(src)) : as_.movd(xmm(dst), gp32(src));
+  }
+  void gpFromXmm(Reg dst, Reg src, bool is64) {
+    if (as_.direct()) return as_.sseRR(0x66, is64, 0x7E, id8(src), id8(dst));
+    is64 ? as_.movq(gp64(dst), xmm(src)) : as_.movd(gp32(dst), xmm(src));
+  }
+  void gpCmpMem(Reg lhs, const MemRef& m, bool is64) {
+    if (as_.direct()) return as_.cmpRM(id8(lhs), m, is64);
+    as_.cmp(gp(lhs, is64), toMem(m));
+  }
+  static uint8_t id8(Reg r) { return static_cast<uint8_t>(r.id()); }
   void callFuncRef(a::Gpq ref) {
-    as_.mov(a::r14, a::qword_ptr(ref, offsetof(FuncRef, ctx)));
-    as_.mov(a::r15, a::qword_ptr(a::r14, VMContextLayout::memoryBase()));
-    as_.call(a::qword_ptr(ref, offsetof(FuncRef, code)));
+    const uint8_t r = static_cast<uint8_t>(ref.id());
+    gpLoad(Reg::gp(14), MemRef{r, -1, 0, offsetof(FuncRef, ctx)}, true);
+    reloadMemoryBase();
+    if (as_.direct()) {
+      as_.callM(MemRef{r, -1, 0, offsetof(FuncRef, code)});
+    } else {
+      as_.call(a::qword_ptr(ref, offsetof(FuncRef, code)));
+    }
     reloadContext();
     reloadMemoryBase();
   }
@@ -1285,6 +1473,14 @@ class MacroAssembler {
         as_.xor_(d, s);
         break;
     }
+  }
+  // ModRM /digit of the shift and rotate group (C1 / D1 / D3).
+  static uint8_t shiftDigit(IntBinop op) {
+    return op == IntBinop::Shl    ? 4
+           : op == IntBinop::ShrS ? 7
+           : op == IntBinop::ShrU ? 5
+           : op == IntBinop::Rotl ? 0
+                                  : 1;
   }
   void shiftByCl(IntBinop op, a::Gp d) {
     switch (op) {
@@ -1305,20 +1501,17 @@ class MacroAssembler {
         break;
     }
   }
-  void floatArith(FloatBinop op, bool isF64, a::Xmm d, a::Xmm s) {
+  void floatArith(FloatBinop op, bool isF64, Reg d, Reg s) {
+    const uint8_t prefix = isF64 ? 0xF2 : 0xF3;
     switch (op) {
       case FloatBinop::Add:
-        isF64 ? as_.addsd(d, s) : as_.addss(d, s);
-        break;
+        return xmmOp(isF64 ? a::Inst::kIdAddsd : a::Inst::kIdAddss, prefix, 0x58, d, s);
       case FloatBinop::Sub:
-        isF64 ? as_.subsd(d, s) : as_.subss(d, s);
-        break;
+        return xmmOp(isF64 ? a::Inst::kIdSubsd : a::Inst::kIdSubss, prefix, 0x5C, d, s);
       case FloatBinop::Mul:
-        isF64 ? as_.mulsd(d, s) : as_.mulss(d, s);
-        break;
+        return xmmOp(isF64 ? a::Inst::kIdMulsd : a::Inst::kIdMulss, prefix, 0x59, d, s);
       default:
-        isF64 ? as_.divsd(d, s) : as_.divss(d, s);
-        break;
+        return xmmOp(isF64 ? a::Inst::kIdDivsd : a::Inst::kIdDivss, prefix, 0x5E, d, s);
     }
   }
   // xmm15 = the sign bit of one float.
