@@ -21,7 +21,9 @@ for _ in $(seq 100); do
 done
 
 show() {
-  echo "\$ curl $*"
+  printf '$ curl'
+  printf " '%s'" "$@"
+  echo
   curl -sS "$@"
   echo
 }
