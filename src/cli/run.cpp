@@ -171,8 +171,11 @@ class PhaseTimer {
 
 int runModule(const RunOptions& options) {
   PhaseTimer timer;
+  // Map the file rather than read it: its debug sections, often most of its bytes, are
+  // then never touched. Where mapping fails (a filesystem without mmap), read it.
+  std::shared_ptr<const runtime::MappedFile> mapped = runtime::MappedFile::open(options.file);
   std::vector<uint8_t> bytes;
-  if (!runtime::readFile(options.file, bytes)) {
+  if (!mapped && !runtime::readFile(options.file, bytes)) {
     std::fprintf(stderr, "wisp: cannot read %s\n", options.file.c_str());
     return kErrorExit;
   }
@@ -183,7 +186,8 @@ int runModule(const RunOptions& options) {
   config.lazyCompilation = !options.eager;
   runtime::Engine engine(config);
   timer.mark("engine");
-  auto module = runtime::Module::compile(engine, std::move(bytes));
+  auto module = mapped ? runtime::Module::compile(engine, mapped->bytes(), mapped)
+                       : runtime::Module::compile(engine, std::move(bytes));
   timer.mark("compile");
   if (!module) {
     std::fprintf(stderr, "wisp: %s: %s\n", options.file.c_str(), module.error().message.c_str());

@@ -14,11 +14,22 @@
 namespace wisp::runtime {
 
 Result<std::shared_ptr<Module>> Module::compile(Engine& engine, std::vector<uint8_t> bytes) {
+  return finish(engine, decoder::decodeModule(std::move(bytes), engine.config().features), nullptr);
+}
+
+Result<std::shared_ptr<Module>> Module::compile(Engine& engine, std::span<const uint8_t> bytes,
+                                                std::shared_ptr<const void> owner) {
+  return finish(engine, decoder::decodeModuleView(bytes, engine.config().features),
+                std::move(owner));
+}
+
+Result<std::shared_ptr<Module>> Module::finish(Engine& engine, Result<decoder::Module> decl,
+                                               std::shared_ptr<const void> owner) {
   const Features& features = engine.config().features;
-  auto decl = decoder::decodeModule(std::move(bytes), features);
   if (!decl) return decl.takeError();
   WISP_TRY(validator::validateModuleStructure(*decl, features));
   std::shared_ptr<Module> m(new Module(engine, std::move(decl).value()));
+  m->bytesOwner_ = std::move(owner);
   jit::CompileOptions options;
   options.lazy = engine.config().lazyCompilation;
   auto code = jit::compileModule(m->decl_, features, engine.threadPool(), options);

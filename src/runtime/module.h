@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -22,6 +23,10 @@ class Module {
  public:
   /// Decodes, validates and compiles `bytes`.
   static Result<std::shared_ptr<Module>> compile(Engine& engine, std::vector<uint8_t> bytes);
+  /// Same, without copying: the module reads `bytes` in place (lazily compiled functions
+  /// too, later) and holds `owner`, which keeps them alive (e.g. a MappedFile).
+  static Result<std::shared_ptr<Module>> compile(Engine& engine, std::span<const uint8_t> bytes,
+                                                 std::shared_ptr<const void> owner);
   ~Module();
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
@@ -44,7 +49,10 @@ class Module {
 
  private:
   Module(Engine& engine, decoder::Module decl) : engine_(engine), decl_(std::move(decl)) {}
+  static Result<std::shared_ptr<Module>> finish(Engine& engine, Result<decoder::Module> decl,
+                                                std::shared_ptr<const void> owner);
   Engine& engine_;
+  std::shared_ptr<const void> bytesOwner_;  // declared before decl_: outlives it
   decoder::Module decl_;
   std::unique_ptr<jit::CompiledCode> code_;
   std::vector<uint32_t> typeIds_;
