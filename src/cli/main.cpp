@@ -5,6 +5,8 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <chrono>
@@ -58,67 +60,113 @@ int cmdCompile(const std::string& path, unsigned threads) {
   return 0;
 }
 
+// Each subcommand's options; main registers only the one named on the command line.
+struct Commands {
+  CLI::App* validate = nullptr;
+  std::string validatePath;
+  CLI::App* compile = nullptr;
+  std::string compilePath;
+  unsigned compileThreads = 0;
+  CLI::App* run = nullptr;
+  wisp::cli::RunOptions runOptions;
+  CLI::App* wast = nullptr;
+  wisp::cli::WastOptions wastOptions;
+  CLI::App* serve = nullptr;
+  wisp::cli::ServeOptions serveOptions;
+
+  void addValidate(CLI::App& app) {
+    validate = app.add_subcommand("validate", "Decode and validate a module");
+    validate->add_option("file", validatePath, "The .wasm file")->required();
+  }
+
+  void addCompile(CLI::App& app) {
+    compile = app.add_subcommand("compile", "Compile a module and report the time taken");
+    compile->add_option("file", compilePath, "The .wasm file")->required();
+    compile->add_option("--threads", compileThreads, "Compiler threads (0 = all cores)");
+  }
+
+  void addRun(CLI::App& app) {
+    wisp::cli::RunOptions& o = runOptions;
+    run = app.add_subcommand("run", "Run a WASI command, or invoke an export");
+    run->prefix_command();  // everything after FILE belongs to the guest
+    run->add_option("--invoke", o.invoke, "Call this export with ARGS and print its results");
+    // Each occurrence takes exactly one value, so `--env K=V FILE` leaves FILE alone.
+    run->add_option("--dir", o.dirs, "Preopen HOST directory as GUEST (HOST[::GUEST])")
+        ->allow_extra_args(false);
+    run->add_option("--env", o.envs, "Set a guest environment variable (NAME=VALUE)")
+        ->allow_extra_args(false);
+    run->add_option("--argv0", o.argv0, "The guest's argv[0] (default: FILE as given)");
+    run->add_option("--max-memory-size", o.maxMemoryBytes, "Largest linear memory in bytes");
+    run->add_option("--timeout", o.timeoutSeconds, "Interrupt the guest after this many seconds");
+    run->add_option("--compile-threads", o.compileThreads, "Compiler threads (0 = all cores)");
+    run->add_flag("--eager", o.eager,
+                  "Compile every function before running (default: each on its first call)");
+  }
+
+  void addWast(CLI::App& app) {
+    wisp::cli::WastOptions& o = wastOptions;
+    const char* envSuite = std::getenv("WISP_TESTSUITE");
+    o.testsuiteDir = envSuite ? envSuite : WISP_DEFAULT_TESTSUITE;
+    wast = app.add_subcommand("wast", "Run WebAssembly spec test scripts");
+    wast->add_option("files", o.files,
+                     ".wast or .json scripts, or directories (default: the whole core suite)");
+    wast->add_option("--testsuite", o.testsuiteDir,
+                     "Testsuite checkout holding core/ (env WISP_TESTSUITE)");
+    wast->add_option("--expected-failures", o.expectedFailuresFile,
+                     "List of known failures; fail if others fail or listed ones pass");
+    wast->add_flag("--enable-all", o.enableAll, "Enable all supported proposals");
+    wast->add_flag("-v,--verbose", o.verbose, "Print every failure");
+    wast->add_flag("--lazy", o.lazy, "Compile each function on its first call");
+  }
+
+  void addServe(CLI::App& app) {
+    serve =
+        app.add_subcommand("serve", "Serve HTTP with wasm handlers (a fresh instance per request)");
+    serve
+        ->add_option("config", serveOptions.config,
+                     "The TOML config (see examples/handlers/README.md)")
+        ->required();
+    serve->add_flag("--check", serveOptions.checkOnly,
+                    "Validate the config and compile its modules, then exit");
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"wisp: a lean WebAssembly runtime with a single-pass JIT"};
   app.require_subcommand(1);
 
-  std::string validatePath;
-  auto* validate = app.add_subcommand("validate", "Decode and validate a module");
-  validate->add_option("file", validatePath, "The .wasm file")->required();
-
-  std::string compilePath;
-  unsigned compileThreads = 0;
-  auto* compile = app.add_subcommand("compile", "Compile a module and report the time taken");
-  compile->add_option("file", compilePath, "The .wasm file")->required();
-  compile->add_option("--threads", compileThreads, "Compiler threads (0 = all cores)");
-
-  wisp::cli::RunOptions run;
-  auto* runCmd = app.add_subcommand("run", "Run a WASI command, or invoke an export");
-  runCmd->prefix_command();  // everything after FILE belongs to the guest
-  runCmd->add_option("--invoke", run.invoke, "Call this export with ARGS and print its results");
-  // Each occurrence takes exactly one value, so `--env K=V FILE` leaves FILE alone.
-  runCmd->add_option("--dir", run.dirs, "Preopen HOST directory as GUEST (HOST[::GUEST])")
-      ->allow_extra_args(false);
-  runCmd->add_option("--env", run.envs, "Set a guest environment variable (NAME=VALUE)")
-      ->allow_extra_args(false);
-  runCmd->add_option("--argv0", run.argv0, "The guest's argv[0] (default: FILE as given)");
-  runCmd->add_option("--max-memory-size", run.maxMemoryBytes, "Largest linear memory in bytes");
-  runCmd->add_option("--timeout", run.timeoutSeconds,
-                     "Interrupt the guest after this many seconds");
-  runCmd->add_option("--compile-threads", run.compileThreads, "Compiler threads (0 = all cores)");
-  runCmd->add_flag("--eager", run.eager,
-                   "Compile every function before running (default: each on its first call)");
-
-  wisp::cli::WastOptions wast;
-  const char* envSuite = std::getenv("WISP_TESTSUITE");
-  wast.testsuiteDir = envSuite ? envSuite : WISP_DEFAULT_TESTSUITE;
-  auto* wastCmd = app.add_subcommand("wast", "Run WebAssembly spec test scripts");
-  wastCmd->add_option("files", wast.files,
-                      ".wast or .json scripts, or directories (default: the whole core suite)");
-  wastCmd->add_option("--testsuite", wast.testsuiteDir,
-                      "Testsuite checkout holding core/ (env WISP_TESTSUITE)");
-  wastCmd->add_option("--expected-failures", wast.expectedFailuresFile,
-                      "List of known failures; fail if others fail or listed ones pass");
-  wastCmd->add_flag("--enable-all", wast.enableAll, "Enable all supported proposals");
-  wastCmd->add_flag("-v,--verbose", wast.verbose, "Print every failure");
-  wastCmd->add_flag("--lazy", wast.lazy, "Compile each function on its first call");
-
-  wisp::cli::ServeOptions serve;
-  auto* serveCmd =
-      app.add_subcommand("serve", "Serve HTTP with wasm handlers (a fresh instance per request)");
-  serveCmd->add_option("config", serve.config, "The TOML config (see examples/handlers/README.md)")
-      ->required();
-  serveCmd->add_flag("--check", serve.checkOnly,
-                     "Validate the config and compile its modules, then exit");
+  // Building every subcommand's options costs about a tenth of `wisp run hello.wasm`'s
+  // instructions, so when the first argument names a subcommand only that one is built
+  // (the parse and its errors are the same); otherwise, e.g. for --help, all of them.
+  Commands c;
+  using Adder = void (Commands::*)(CLI::App&);
+  static constexpr std::pair<const char*, Adder> kCommands[] = {
+      {"validate", &Commands::addValidate},
+      {"compile", &Commands::addCompile},
+      {"run", &Commands::addRun},
+      {"wast", &Commands::addWast},
+      {"serve", &Commands::addServe}};
+  const std::string_view first = argc > 1 ? argv[1] : "";
+  bool named = false;
+  for (const auto& [name, add] : kCommands) {
+    if (first == name) {
+      (c.*add)(app);
+      named = true;
+    }
+  }
+  if (!named) {
+    for (const auto& [name, add] : kCommands) (c.*add)(app);
+  }
 
   CLI11_PARSE(app, argc, argv);
 
-  if (*validate) return cmdValidate(validatePath);
-  if (*compile) return cmdCompile(compilePath, compileThreads);
-  if (*runCmd) {
-    std::vector<std::string> rest = runCmd->remaining();
+  if (c.validate && *c.validate) return cmdValidate(c.validatePath);
+  if (c.compile && *c.compile) return cmdCompile(c.compilePath, c.compileThreads);
+  if (c.run && *c.run) {
+    wisp::cli::RunOptions& run = c.runOptions;
+    std::vector<std::string> rest = c.run->remaining();
     if (rest.empty()) {
       std::fprintf(stderr, "wisp run: missing FILE\n");
       return 2;
@@ -127,10 +175,10 @@ int main(int argc, char** argv) {
     run.args.assign(rest.begin() + 1, rest.end());
     return wisp::cli::runModule(run);
   }
-  if (*wastCmd) {
-    if (wast.enableAll) wast.features = wisp::Features::all();
-    return wisp::cli::runWast(wast);
+  if (c.wast && *c.wast) {
+    if (c.wastOptions.enableAll) c.wastOptions.features = wisp::Features::all();
+    return wisp::cli::runWast(c.wastOptions);
   }
-  if (*serveCmd) return wisp::cli::runServe(serve);
+  if (c.serve && *c.serve) return wisp::cli::runServe(c.serveOptions);
   return 0;
 }
