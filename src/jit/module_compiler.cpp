@@ -376,17 +376,63 @@ Result<std::unique_ptr<CompiledCode>> compileEager(const decoder::Module& m,
                                                    const CompileOptions& options);
 }  // namespace
 
+namespace {
+// Validates every function body before a lazily compiled module is instantiated (the
+// spec rejects an invalid module as a whole), in parallel for larger modules. Reports
+// the lowest-indexed invalid function, as a serial scan would: indices are handed out in
+// increasing order and nothing above a known failure is started.
+Result<void> scanFunctions(const decoder::Module& m, const Features& features, ThreadPool* pool,
+                           const CompileOptions& options, bool& unsupported) {
+  const uint32_t first = m.numImportedFunctions;
+  const uint32_t end = static_cast<uint32_t>(m.functions.size());
+  unsigned workers = options.threads ? options.threads : (pool ? pool->size() + 1 : 1);
+  // Below this, starting a thread costs about what it saves.
+  if (m.codeSectionSize < 256 * 1024 || !pool) workers = 1;
+  constexpr uint32_t kChunk = 16;  // functions per grab: fewer atomic operations
+  std::atomic<uint32_t> next{first};
+  std::atomic<uint32_t> failedAt{end};
+  std::atomic<bool> anyUnsupported{false};
+  std::mutex errorMutex;
+  Error error;
+  auto work = [&](unsigned) {
+    SupportScan scan;
+    validator::FunctionValidator<SupportScan> validator(m, features);
+    for (;;) {
+      const uint32_t begin = next.fetch_add(kChunk, std::memory_order_relaxed);
+      if (begin >= failedAt.load(std::memory_order_relaxed)) break;
+      const uint32_t stop = std::min(begin + kChunk, end);
+      for (uint32_t f = begin; f < stop; f++) {
+        auto r = validator.run(f, scan);
+        if (r) continue;
+        std::lock_guard<std::mutex> lock(errorMutex);
+        if (f < failedAt.load(std::memory_order_relaxed)) {
+          failedAt.store(f, std::memory_order_relaxed);
+          error = r.takeError();
+        }
+        break;
+      }
+    }
+    if (scan.unsupported) anyUnsupported.store(true, std::memory_order_relaxed);
+  };
+  if (workers > 1) {
+    pool->run(workers, work);
+  } else {
+    work(0);
+  }
+  if (failedAt.load() != end) return error;
+  unsupported = anyUnsupported.load();
+  return success();
+}
+}  // namespace
+
 Result<std::unique_ptr<CompiledCode>> compileModule(const decoder::Module& m,
                                                     const Features& features, ThreadPool* pool,
                                                     const CompileOptions& options) {
   if (!options.lazy || m.numDefinedFunctions() == 0)
     return compileEager(m, features, pool, options);
-  SupportScan scan;
-  validator::FunctionValidator<SupportScan> validator(m, features);
-  for (uint32_t f = m.numImportedFunctions; f < m.functions.size(); f++) {
-    WISP_TRY(validator.run(f, scan));
-  }
-  if (scan.unsupported) return compileEager(m, features, pool, options);  // reports it
+  bool unsupported = false;
+  WISP_TRY(scanFunctions(m, features, pool, options, unsupported));
+  if (unsupported) return compileEager(m, features, pool, options);  // reports it
   auto code = std::make_unique<CompiledCode>();
   code->module = &m;
   code->layout = VMContextLayout(m);
