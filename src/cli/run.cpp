@@ -1,5 +1,7 @@
 #include "cli/run.h"
 
+#include <sys/resource.h>
+
 #include <csignal>
 
 #include <chrono>
@@ -151,22 +153,33 @@ int reportTrap(const runtime::Trap& trap, const std::string& file) {
 
 }  // namespace
 
-// WISP_TIMING=1 prints how long each phase of `wisp run` took (cold-start analysis).
+// WISP_TIMING=1 prints how long each phase of `wisp run` took and how many page faults
+// it took (at a few microseconds each, faults are much of a cold start).
 class PhaseTimer {
  public:
-  PhaseTimer() : enabled_(std::getenv("WISP_TIMING") != nullptr), last_(Clock::now()) {}
+  PhaseTimer() : enabled_(std::getenv("WISP_TIMING") != nullptr), last_(Clock::now()) {
+    if (enabled_) lastFaults_ = faults();
+  }
   void mark(const char* phase) {
     if (!enabled_) return;
     const auto now = Clock::now();
-    std::fprintf(stderr, "wisp: %-12s %8.1f us\n", phase,
-                 std::chrono::duration<double, std::micro>(now - last_).count());
+    const long f = faults();
+    std::fprintf(stderr, "wisp: %-12s %8.1f us %5ld faults\n", phase,
+                 std::chrono::duration<double, std::micro>(now - last_).count(), f - lastFaults_);
     last_ = now;
+    lastFaults_ = f;
   }
 
  private:
   using Clock = std::chrono::steady_clock;
+  static long faults() {
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_minflt + u.ru_majflt;
+  }
   bool enabled_;
   Clock::time_point last_;
+  long lastFaults_ = 0;
 };
 
 int runModule(const RunOptions& options) {
