@@ -85,19 +85,31 @@ bool parseArg(const std::string& text, ValType t, runtime::Value& out) {
   }
 }
 
-// Interrupts the store when the deadline passes, unless cancelled first.
+// Interrupts the store when the deadline passes, unless cancelled first. Wasm code sees
+// the interruption within microseconds (function entries and loop headers check it), but
+// a guest blocked in a host call (fd_read on a quiet pipe, a long poll_oneoff) does not
+// return to wasm code; if the guest is still running after a short grace period the
+// watchdog ends the process itself, with the same message and exit code as the trap.
 class Watchdog {
  public:
-  Watchdog(runtime::Store& store, double seconds) {
+  static constexpr auto kGrace = std::chrono::milliseconds(200);
+
+  Watchdog(runtime::Store& store, double seconds, const std::string& file) {
     if (seconds <= 0) return;
-    thread_ = std::thread([this, &store, seconds] {
+    thread_ = std::thread([this, &store, seconds, file] {
       std::unique_lock<std::mutex> lock(mutex_);
-      if (!cv_.wait_for(lock, std::chrono::duration<double>(seconds), [this] { return done_; })) {
-        store.interrupt();
-      }
+      if (cv_.wait_for(lock, std::chrono::duration<double>(seconds), [this] { return done_; }))
+        return;
+      store.interrupt();
+      if (cv_.wait_for(lock, kGrace, [this] { return done_; })) return;
+      std::fprintf(stderr, "wisp: %s: wasm trap: interrupted (--timeout %g s, in a host call)\n",
+                   file.c_str(), seconds);
+      std::_Exit(kTrapExit);
     });
   }
-  ~Watchdog() {
+  ~Watchdog() { cancel(); }
+  // The guest is done: from here on the deadline changes nothing.
+  void cancel() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       done_ = true;
@@ -218,7 +230,7 @@ int runModule(const RunOptions& options) {
   // A guest writing to a closed pipe gets EPIPE from fd_write, as it would natively;
   // the signal would otherwise kill wisp.
   std::signal(SIGPIPE, SIG_IGN);
-  Watchdog watchdog(store, options.timeoutSeconds);
+  Watchdog watchdog(store, options.timeoutSeconds, options.file);
   auto instance = linker.instantiate(store, *module);
   timer.mark("instantiate");
   if (!instance) {
@@ -240,6 +252,7 @@ int runModule(const RunOptions& options) {
       return kErrorExit;
     }
     runtime::CallResult r = store.call(start, {});
+    watchdog.cancel();
     timer.mark("run");
     // The exit status is the guest's proc_exit code (0 when _start returns).
     return finish(r.ok() ? 0 : reportTrap(*r.trap, options.file));
@@ -278,6 +291,7 @@ int runModule(const RunOptions& options) {
     args.push_back(v);
   }
   runtime::CallResult r = store.call(f, args);
+  watchdog.cancel();
   if (!r.ok()) return finish(reportTrap(*r.trap, options.file));
   for (const auto& v : r.values) std::printf("%s\n", v.toString().c_str());
   return finish(0);
