@@ -8,39 +8,28 @@ namespace wisp::decoder {
 
 // Shared LEB128 loop: reads up to ceil(bits/7) bytes. The last byte may only carry the
 // remaining value bits; for signed forms the unused high bits must be copies of the sign.
+// Returns nullptr on success (p moved past the value), else why it failed (p unmoved).
 template <typename T, unsigned kBits, bool kSigned>
-static bool readLeb(Reader& r, const uint8_t*& p, const uint8_t* end, T& out) {
+static const char* decodeLeb(const uint8_t*& p, const uint8_t* end, T& out) {
   constexpr unsigned kMaxBytes = (kBits + 6) / 7;
   using U = std::make_unsigned_t<T>;
   U result = 0;
   unsigned shift = 0;
-  const uint8_t* start = p;
+  const uint8_t* q = p;
   for (unsigned i = 0; i < kMaxBytes; i++) {
-    if (p >= end) {
-      p = start;
-      return r.fail("unexpected end");
-    }
-    uint8_t byte = *p++;
+    if (q >= end) return "unexpected end";
+    uint8_t byte = *q++;
     if (i == kMaxBytes - 1) {
       // Last permitted byte: continuation bit is an overlong encoding.
-      if (byte & 0x80) {
-        p = start;
-        return r.fail("integer representation too long");
-      }
+      if (byte & 0x80) return "integer representation too long";
       const unsigned usedBits = kBits - shift;  // value bits that fit in this byte
       if constexpr (kSigned) {
         // Bits from (usedBits-1) up to 6 must all equal the sign bit.
         const uint8_t signAndUnused = static_cast<uint8_t>(byte >> (usedBits - 1)) & 0x7F;
         const uint8_t allOnes = static_cast<uint8_t>(0x7F >> (usedBits - 1));
-        if (signAndUnused != 0 && signAndUnused != allOnes) {
-          p = start;
-          return r.fail("integer too large");
-        }
+        if (signAndUnused != 0 && signAndUnused != allOnes) return "integer too large";
       } else {
-        if ((byte & 0x7F) >> usedBits) {
-          p = start;
-          return r.fail("integer too large");
-        }
+        if ((byte & 0x7F) >> usedBits) return "integer too large";
       }
     }
     result |= static_cast<U>(byte & 0x7F) << shift;
@@ -50,10 +39,30 @@ static bool readLeb(Reader& r, const uint8_t*& p, const uint8_t* end, T& out) {
         if (shift < sizeof(T) * 8 && (byte & 0x40)) result |= ~static_cast<U>(0) << shift;
       }
       out = static_cast<T>(result);
-      return true;
+      p = q;
+      return nullptr;
     }
   }
-  return false;  // unreachable: the last byte either ends or fails
+  return "integer representation too long";  // unreachable: the last byte ends or fails
+}
+
+template <typename T, unsigned kBits, bool kSigned>
+static bool readLeb(Reader& r, const uint8_t*& p, const uint8_t* end, T& out) {
+  if (const char* why = decodeLeb<T, kBits, kSigned>(p, end, out)) return r.fail(why);
+  return true;
+}
+
+const uint8_t* decodeU32Tail(const uint8_t* p, const uint8_t* end, uint32_t& out) {
+  return decodeLeb<uint32_t, 32, false>(p, end, out) ? nullptr : p;
+}
+const uint8_t* decodeS32Tail(const uint8_t* p, const uint8_t* end, int32_t& out) {
+  return decodeLeb<int32_t, 32, true>(p, end, out) ? nullptr : p;
+}
+const uint8_t* decodeU64Tail(const uint8_t* p, const uint8_t* end, uint64_t& out) {
+  return decodeLeb<uint64_t, 64, false>(p, end, out) ? nullptr : p;
+}
+const uint8_t* decodeS64Tail(const uint8_t* p, const uint8_t* end, int64_t& out) {
+  return decodeLeb<int64_t, 64, true>(p, end, out) ? nullptr : p;
 }
 
 bool Reader::readU32Slow(uint32_t& out) {
