@@ -52,17 +52,23 @@ static bool readLeb(Reader& r, const uint8_t*& p, const uint8_t* end, T& out) {
   return true;
 }
 
-const uint8_t* decodeU32Tail(const uint8_t* p, const uint8_t* end, uint32_t& out) {
-  return decodeLeb<uint32_t, 32, false>(p, end, out) ? nullptr : p;
+template <typename T, unsigned kBits, bool kSigned>
+static Decoded<T> decodeTail(const uint8_t* p, const uint8_t* end) {
+  T v{};
+  if (decodeLeb<T, kBits, kSigned>(p, end, v)) return {nullptr, T{}};
+  return {p, v};
 }
-const uint8_t* decodeS32Tail(const uint8_t* p, const uint8_t* end, int32_t& out) {
-  return decodeLeb<int32_t, 32, true>(p, end, out) ? nullptr : p;
+Decoded<uint32_t> decodeU32Tail(const uint8_t* p, const uint8_t* end) {
+  return decodeTail<uint32_t, 32, false>(p, end);
 }
-const uint8_t* decodeU64Tail(const uint8_t* p, const uint8_t* end, uint64_t& out) {
-  return decodeLeb<uint64_t, 64, false>(p, end, out) ? nullptr : p;
+Decoded<int32_t> decodeS32Tail(const uint8_t* p, const uint8_t* end) {
+  return decodeTail<int32_t, 32, true>(p, end);
 }
-const uint8_t* decodeS64Tail(const uint8_t* p, const uint8_t* end, int64_t& out) {
-  return decodeLeb<int64_t, 64, true>(p, end, out) ? nullptr : p;
+Decoded<uint64_t> decodeU64Tail(const uint8_t* p, const uint8_t* end) {
+  return decodeTail<uint64_t, 64, false>(p, end);
+}
+Decoded<int64_t> decodeS64Tail(const uint8_t* p, const uint8_t* end) {
+  return decodeTail<int64_t, 64, true>(p, end);
 }
 
 bool Reader::readU32Slow(uint32_t& out) {

@@ -115,48 +115,47 @@ class Reader {
 };
 
 // Cursor-based LEB128 decoding for loops that keep their position in a register
-// (the function validator). Each returns the position after the value, or nullptr
-// when the encoding is truncated, overlong or out of range; the caller then reads
-// again with a Reader to report why. One- and two-byte values stay inline.
-const uint8_t* decodeU32Tail(const uint8_t* p, const uint8_t* end, uint32_t& out);
-const uint8_t* decodeS32Tail(const uint8_t* p, const uint8_t* end, int32_t& out);
-const uint8_t* decodeU64Tail(const uint8_t* p, const uint8_t* end, uint64_t& out);
-const uint8_t* decodeS64Tail(const uint8_t* p, const uint8_t* end, int64_t& out);
+// (the function validator). Each returns the value and the position after it, or a
+// null position when the encoding is truncated, overlong or out of range (the caller
+// then reads again with a Reader to report why). The result comes back in registers;
+// one- and two-byte values are decoded inline.
+template <typename T>
+struct Decoded {
+  const uint8_t* next;
+  T value;
+};
+Decoded<uint32_t> decodeU32Tail(const uint8_t* p, const uint8_t* end);
+Decoded<int32_t> decodeS32Tail(const uint8_t* p, const uint8_t* end);
+Decoded<uint64_t> decodeU64Tail(const uint8_t* p, const uint8_t* end);
+Decoded<int64_t> decodeS64Tail(const uint8_t* p, const uint8_t* end);
 
-__attribute__((always_inline)) inline const uint8_t* decodeU32(const uint8_t* p, const uint8_t* end,
-                                                               uint32_t& out) {
-  if (p < end && *p < 0x80) {
-    out = *p;
-    return p + 1;
-  }
+__attribute__((always_inline)) inline Decoded<uint32_t> decodeU32(const uint8_t* p,
+                                                                  const uint8_t* end) {
+  if (p < end && *p < 0x80) return {p + 1, *p};
   if (end - p >= 2 && p[1] < 0x80) {
-    out = (p[0] & 0x7Fu) | (static_cast<uint32_t>(p[1]) << 7);
-    return p + 2;
+    return {p + 2, (p[0] & 0x7Fu) | (static_cast<uint32_t>(p[1]) << 7)};
   }
-  return decodeU32Tail(p, end, out);
+  return decodeU32Tail(p, end);
 }
 
-__attribute__((always_inline)) inline const uint8_t* decodeS32(const uint8_t* p, const uint8_t* end,
-                                                               int32_t& out) {
+__attribute__((always_inline)) inline Decoded<int32_t> decodeS32(const uint8_t* p,
+                                                                 const uint8_t* end) {
   if (p < end && *p < 0x80) {
-    out = static_cast<int32_t>(static_cast<uint32_t>(*p) << 25) >> 25;
-    return p + 1;
+    return {p + 1, static_cast<int32_t>(static_cast<uint32_t>(*p) << 25) >> 25};
   }
   if (end - p >= 2 && p[1] < 0x80) {
     const uint32_t v = (p[0] & 0x7Fu) | (static_cast<uint32_t>(p[1]) << 7);
-    out = static_cast<int32_t>(v << 18) >> 18;
-    return p + 2;
+    return {p + 2, static_cast<int32_t>(v << 18) >> 18};
   }
-  return decodeS32Tail(p, end, out);
+  return decodeS32Tail(p, end);
 }
 
-__attribute__((always_inline)) inline const uint8_t* decodeS64(const uint8_t* p, const uint8_t* end,
-                                                               int64_t& out) {
+__attribute__((always_inline)) inline Decoded<int64_t> decodeS64(const uint8_t* p,
+                                                                 const uint8_t* end) {
   if (p < end && *p < 0x80) {
-    out = static_cast<int64_t>(static_cast<uint64_t>(*p) << 57) >> 57;
-    return p + 1;
+    return {p + 1, static_cast<int64_t>(static_cast<uint64_t>(*p) << 57) >> 57};
   }
-  return decodeS64Tail(p, end, out);
+  return decodeS64Tail(p, end);
 }
 
 /// True when [data, data+size) is well-formed UTF-8 (no overlongs, surrogates or

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -96,16 +97,22 @@ class TypeStack {
     const size_t used = size();
     size_t want = static_cast<size_t>(cap - base) * 2;
     if (want < used + extra) want = used + extra;
+    std::unique_ptr<ValType[]> old = std::move(buf_);
+    const ValType* oldBase = base;
     reallocate(want);
+    std::memcpy(base, oldBase, used);
     top = base + used;
   }
+  // Uninitialized storage (the loop reserves as much as a body has bytes; only what
+  // is pushed is ever read), except the guard bytes.
   void reallocate(size_t capacity) {
-    buf_.resize(kGuard + capacity);
-    base = buf_.data() + kGuard;
+    buf_ = std::make_unique_for_overwrite<ValType[]>(kGuard + capacity);
+    std::memset(buf_.get(), 0, kGuard);
+    base = buf_.get() + kGuard;
     cap = base + capacity;
     top = base;
   }
-  std::vector<ValType> buf_;
+  std::unique_ptr<ValType[]> buf_;
 };
 
 enum class FrameKind : uint8_t { Function, Block, Loop, If, Else };
@@ -927,8 +934,7 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
         continue;
       }
       case 0x0C: {  // br
-        uint32_t depth;
-        const uint8_t* q = decoder::decodeU32(p, end, depth);
+        const auto [q, depth] = decoder::decodeU32(p, end);
         if (!q || depth >= frames_.size()) goto slow;
         Frame& t = frameAt(depth);
         if (!labelMatches(t, sp, floor, 0)) goto slow;
@@ -944,8 +950,7 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
         continue;
       }
       case 0x0D: {  // br_if
-        uint32_t depth;
-        const uint8_t* q = decoder::decodeU32(p, end, depth);
+        const auto [q, depth] = decoder::decodeU32(p, end);
         if (!q || depth >= frames_.size()) goto slow;
         if (sp == floor || sp[-1] != ValType::I32) goto slow;
         Frame& t = frameAt(depth);
@@ -959,8 +964,7 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
         continue;
       }
       case 0x10: {  // call
-        uint32_t fi;
-        const uint8_t* q = decoder::decodeU32(p, end, fi);
+        const auto [q, fi] = decoder::decodeU32(p, end);
         if (!q || fi >= m_.functions.size()) goto slow;
         const FuncType& t = m_.functionType(fi);
         const uint32_t np = t.numParams, nr = t.numResults();
@@ -986,8 +990,7 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
         if (live_) l.onDrop();
         continue;
       case 0x20: {  // local.get
-        uint32_t i;
-        const uint8_t* q = decoder::decodeU32(p, end, i);
+        const auto [q, i] = decoder::decodeU32(p, end);
         if (!q || i >= numLocals) goto slow;
         p = q;
         *sp++ = localTypes[i];
@@ -995,8 +998,7 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
         continue;
       }
       case 0x21: {  // local.set
-        uint32_t i;
-        const uint8_t* q = decoder::decodeU32(p, end, i);
+        const auto [q, i] = decoder::decodeU32(p, end);
         if (!q || i >= numLocals || sp == floor || sp[-1] != localTypes[i]) goto slow;
         p = q;
         sp--;
@@ -1004,16 +1006,14 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
         continue;
       }
       case 0x22: {  // local.tee
-        uint32_t i;
-        const uint8_t* q = decoder::decodeU32(p, end, i);
+        const auto [q, i] = decoder::decodeU32(p, end);
         if (!q || i >= numLocals || sp == floor || sp[-1] != localTypes[i]) goto slow;
         p = q;
         if (live_) l.onLocalTee(i);
         continue;
       }
       case 0x23: {  // global.get
-        uint32_t i;
-        const uint8_t* q = decoder::decodeU32(p, end, i);
+        const auto [q, i] = decoder::decodeU32(p, end);
         if (!q || i >= m_.globals.size()) goto slow;
         p = q;
         *sp++ = m_.globals[i].type.type;
@@ -1021,8 +1021,7 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
         continue;
       }
       case 0x24: {  // global.set
-        uint32_t i;
-        const uint8_t* q = decoder::decodeU32(p, end, i);
+        const auto [q, i] = decoder::decodeU32(p, end);
         if (!q || i >= m_.globals.size()) goto slow;
         const GlobalType& g = m_.globals[i].type;
         if (!g.isMutable || sp == floor || sp[-1] != g.type) goto slow;
@@ -1055,18 +1054,19 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
       case 0x3D:
       case 0x3E: {  // loads and stores on memory 0
         const detail::MemOpTypes& mo = detail::kMemOps.entries[*opStart];
-        uint32_t align;
-        const uint8_t* q = decoder::decodeU32(p, end, align);
-        // An alignment with the multi-memory bit is also above the natural one.
-        if (!q || align > mo.maxAlignLog2 || memAddr == ValType::Bottom) goto slow;
+        // The alignment as one byte; a multi-memory bit makes it too large too.
+        if (p >= end || *p > mo.maxAlignLog2 || memAddr == ValType::Bottom) goto slow;
         MemArg arg;
-        arg.alignLog2 = align;
+        arg.alignLog2 = *p;
+        const uint8_t* q;
         if (memAddr == ValType::I32) {
-          uint32_t off;
-          q = decoder::decodeU32(q, end, off);
-          arg.offset = off;
+          const auto off = decoder::decodeU32(p + 1, end);
+          q = off.next;
+          arg.offset = off.value;
         } else {
-          q = decoder::decodeU64Tail(q, end, arg.offset);
+          const auto off = decoder::decodeU64Tail(p + 1, end);
+          q = off.next;
+          arg.offset = off.value;
         }
         if (!q) goto slow;
         if (mo.isStore) {
@@ -1084,8 +1084,7 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
         continue;
       }
       case 0x41: {  // i32.const
-        int32_t v;
-        const uint8_t* q = decoder::decodeS32(p, end, v);
+        const auto [q, v] = decoder::decodeS32(p, end);
         if (!q) goto slow;
         p = q;
         *sp++ = ValType::I32;
@@ -1093,8 +1092,7 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
         continue;
       }
       case 0x42: {  // i64.const
-        int64_t v;
-        const uint8_t* q = decoder::decodeS64(p, end, v);
+        const auto [q, v] = decoder::decodeS64(p, end);
         if (!q) goto slow;
         p = q;
         *sp++ = ValType::I64;
