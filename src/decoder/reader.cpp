@@ -58,11 +58,32 @@ static Decoded<T> decodeTail(const uint8_t* p, const uint8_t* end) {
   if (decodeLeb<T, kBits, kSigned>(p, end, v)) return {nullptr, T{}};
   return {p, v};
 }
+// Values of up to four bytes (28 bits) need no range checks: decoded unrolled when
+// four bytes are available (i32.const addresses are typically three to five bytes).
+template <typename T, bool kSigned>
+static inline Decoded<T> decode32Tail(const uint8_t* p, const uint8_t* end) {
+  if (end - p >= 4) {
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+      const uint8_t b = p[i];
+      v |= static_cast<uint32_t>(b & 0x7F) << (7 * i);
+      if (!(b & 0x80)) {
+        if constexpr (kSigned) {
+          const int unused = 32 - 7 * (i + 1);
+          return {p + i + 1, static_cast<int32_t>(v << unused) >> unused};
+        } else {
+          return {p + i + 1, v};
+        }
+      }
+    }
+  }
+  return decodeTail<T, 32, kSigned>(p, end);
+}
 Decoded<uint32_t> decodeU32Tail(const uint8_t* p, const uint8_t* end) {
-  return decodeTail<uint32_t, 32, false>(p, end);
+  return decode32Tail<uint32_t, false>(p, end);
 }
 Decoded<int32_t> decodeS32Tail(const uint8_t* p, const uint8_t* end) {
-  return decodeTail<int32_t, 32, true>(p, end);
+  return decode32Tail<int32_t, true>(p, end);
 }
 Decoded<uint64_t> decodeU64Tail(const uint8_t* p, const uint8_t* end) {
   return decodeTail<uint64_t, 64, false>(p, end);

@@ -855,25 +855,29 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
   // Dispatch is threaded (GNU labels as values): each handler ends with its own
   // indirect jump through a table by opcode byte. Bytes without a handler of their own
   // go to op_numeric (no-match patterns for the non-numeric ones) or straight to slow.
-#define WISP_TARGET(b)                            \
-  ((b) == 0x02 || (b) == 0x03   ? &&op_block      \
-   : (b) == 0x04                ? &&op_if         \
-   : (b) == 0x0B                ? &&op_end        \
-   : (b) == 0x0C                ? &&op_br         \
-   : (b) == 0x0D                ? &&op_br_if      \
-   : (b) == 0x10                ? &&op_call       \
-   : (b) == 0x1A                ? &&op_drop       \
-   : (b) == 0x20                ? &&op_local_get  \
-   : (b) == 0x21                ? &&op_local_set  \
-   : (b) == 0x22                ? &&op_local_tee  \
-   : (b) == 0x23                ? &&op_global_get \
-   : (b) == 0x24                ? &&op_global_set \
-   : (b) >= 0x28 && (b) <= 0x3E ? &&op_memory     \
-   : (b) == 0x41                ? &&op_i32_const  \
-   : (b) == 0x42                ? &&op_i64_const  \
-   : (b) == 0x43                ? &&op_f32_const  \
-   : (b) == 0x44                ? &&op_f64_const  \
-   : detail::hasOwnCase(b)      ? &&slow          \
+#define WISP_TARGET(b)                             \
+  ((b) == 0x00                  ? &&op_unreachable \
+   : (b) == 0x02 || (b) == 0x03 ? &&op_block       \
+   : (b) == 0x05                ? &&op_else        \
+   : (b) == 0x0F                ? &&op_return      \
+   : (b) == 0x1B                ? &&op_select      \
+   : (b) == 0x04                ? &&op_if          \
+   : (b) == 0x0B                ? &&op_end         \
+   : (b) == 0x0C                ? &&op_br          \
+   : (b) == 0x0D                ? &&op_br_if       \
+   : (b) == 0x10                ? &&op_call        \
+   : (b) == 0x1A                ? &&op_drop        \
+   : (b) == 0x20                ? &&op_local_get   \
+   : (b) == 0x21                ? &&op_local_set   \
+   : (b) == 0x22                ? &&op_local_tee   \
+   : (b) == 0x23                ? &&op_global_get  \
+   : (b) == 0x24                ? &&op_global_set  \
+   : (b) >= 0x28 && (b) <= 0x3E ? &&op_memory      \
+   : (b) == 0x41                ? &&op_i32_const   \
+   : (b) == 0x42                ? &&op_i64_const   \
+   : (b) == 0x43                ? &&op_f32_const   \
+   : (b) == 0x44                ? &&op_f64_const   \
+   : detail::hasOwnCase(b)      ? &&slow           \
                                 : &&op_numeric)
 #define WISP_T4(b) WISP_TARGET(b), WISP_TARGET(b + 1), WISP_TARGET(b + 2), WISP_TARGET(b + 3)
 #define WISP_T16(b) WISP_T4(b), WISP_T4(b + 4), WISP_T4(b + 8), WISP_T4(b + 12)
@@ -899,252 +903,318 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
 
   const uint8_t* opStart = p;
   WISP_NEXT();
-op_block : {  // block, loop
-  const uint8_t b = p < end ? *p : 0;
-  BlockSig sig;
-  if (b == 0x40) {
-    sig = BlockSig{};
-  } else if (isValidValTypeByte(b)) {
-    sig = BlockSig{nullptr, 0, &detail::kSingleTypes.t[b], 1};
-  } else {
-    goto slow;
-  }
-  p++;
-  Frame f;
-  f.kind = *opStart == 0x02 ? FrameKind::Block : FrameKind::Loop;
-  f.sig = sig;
-  f.height = static_cast<uint32_t>(sp - stack_.base);
-  f.liveAtStart = live_;
-  frames_.push_back(f);
-  floor = sp;
-  if (live_) {
-    if (*opStart == 0x02) {
-      l.onBlock(frames_.back());
+  {  // block, loop
+  op_block:
+    const uint8_t b = p < end ? *p : 0;
+    BlockSig sig;
+    if (b == 0x40) {
+      sig = BlockSig{};
+    } else if (isValidValTypeByte(b)) {
+      sig = BlockSig{nullptr, 0, &detail::kSingleTypes.t[b], 1};
     } else {
-      l.onLoop(frames_.back());
+      goto slow;
     }
+    p++;
+    Frame f;
+    f.kind = *opStart == 0x02 ? FrameKind::Block : FrameKind::Loop;
+    f.sig = sig;
+    f.height = static_cast<uint32_t>(sp - stack_.base);
+    f.liveAtStart = live_;
+    frames_.push_back(f);
+    floor = sp;
+    if (live_) {
+      if (*opStart == 0x02) {
+        l.onBlock(frames_.back());
+      } else {
+        l.onLoop(frames_.back());
+      }
+    }
+    WISP_NEXT();
   }
-  WISP_NEXT();
-}
-op_if : {  // if
-  const uint8_t b = p < end ? *p : 0;
-  BlockSig sig;
-  if (b == 0x40) {
-    sig = BlockSig{};
-  } else if (isValidValTypeByte(b)) {
-    sig = BlockSig{nullptr, 0, &detail::kSingleTypes.t[b], 1};
-  } else {
-    goto slow;
+  {  // if
+  op_if:
+    const uint8_t b = p < end ? *p : 0;
+    BlockSig sig;
+    if (b == 0x40) {
+      sig = BlockSig{};
+    } else if (isValidValTypeByte(b)) {
+      sig = BlockSig{nullptr, 0, &detail::kSingleTypes.t[b], 1};
+    } else {
+      goto slow;
+    }
+    if (sp == floor || sp[-1] != ValType::I32) goto slow;
+    p++;
+    sp--;
+    Frame f;
+    f.kind = FrameKind::If;
+    f.sig = sig;
+    f.height = static_cast<uint32_t>(sp - stack_.base);
+    f.liveAtStart = live_;
+    frames_.push_back(f);
+    floor = sp;
+    if (live_) l.onIf(frames_.back());
+    WISP_NEXT();
   }
-  if (sp == floor || sp[-1] != ValType::I32) goto slow;
-  p++;
-  sp--;
-  Frame f;
-  f.kind = FrameKind::If;
-  f.sig = sig;
-  f.height = static_cast<uint32_t>(sp - stack_.base);
-  f.liveAtStart = live_;
-  frames_.push_back(f);
-  floor = sp;
-  if (live_) l.onIf(frames_.back());
-  WISP_NEXT();
-}
-op_end : {  // end
-  Frame& f = frames_.back();
-  // The frame's results exactly, and for a one-armed if no types at all.
-  if (static_cast<size_t>(sp - floor) != f.sig.numResults) goto slow;
-  if (f.kind == FrameKind::If && (f.sig.numParams | f.sig.numResults) != 0) goto slow;
-  for (uint32_t k = 0; k < f.sig.numResults; k++) {
-    if (floor[k] != f.sig.results[k]) goto slow;
+  {  // end
+  op_end:
+    Frame& f = frames_.back();
+    // The frame's results exactly, and for a one-armed if no types at all.
+    if (static_cast<size_t>(sp - floor) != f.sig.numResults) goto slow;
+    if (f.kind == FrameKind::If && (f.sig.numParams | f.sig.numResults) != 0) goto slow;
+    for (uint32_t k = 0; k < f.sig.numResults; k++) {
+      if (floor[k] != f.sig.results[k]) goto slow;
+    }
+    const bool fallthroughLive = live_;
+    if (f.liveAtStart) l.onEnd(f, fallthroughLive);
+    live_ = f.liveAtStart && (fallthroughLive || (f.kind != FrameKind::Loop && f.branchedTo) ||
+                              f.kind == FrameKind::If);
+    // The results stay where they are: popped and pushed back unchanged.
+    frames_.pop_back();
+    if (frames_.empty()) {
+      r_.setPos(p);
+      stack_.top = sp;
+      goto done;
+    }
+    floor = stack_.base + frames_.back().height;
+    WISP_NEXT();
   }
-  const bool fallthroughLive = live_;
-  if (f.liveAtStart) l.onEnd(f, fallthroughLive);
-  live_ = f.liveAtStart && (fallthroughLive || (f.kind != FrameKind::Loop && f.branchedTo) ||
-                            f.kind == FrameKind::If);
-  // The results stay where they are: popped and pushed back unchanged.
-  frames_.pop_back();
-  if (frames_.empty()) {
-    r_.setPos(p);
-    stack_.top = sp;
-    goto done;
-  }
-  floor = stack_.base + frames_.back().height;
-  WISP_NEXT();
-}
-op_br : {  // br
-  const auto [q, depth] = decoder::decodeU32(p, end);
-  if (!q || depth >= frames_.size()) goto slow;
-  Frame& t = frameAt(depth);
-  if (!labelMatches(t, sp, floor, 0)) goto slow;
-  p = q;
-  if (live_) {
-    t.branchedTo = true;
-    l.onBr(t);
-  }
-  Frame& f = frames_.back();
-  sp = floor;
-  f.unreachable = true;
-  live_ = false;
-  WISP_NEXT();
-}
-op_br_if : {  // br_if
-  const auto [q, depth] = decoder::decodeU32(p, end);
-  if (!q || depth >= frames_.size()) goto slow;
-  if (sp == floor || sp[-1] != ValType::I32) goto slow;
-  Frame& t = frameAt(depth);
-  if (!labelMatches(t, sp, floor, 1)) goto slow;
-  p = q;
-  sp--;  // the label's values are popped and pushed back unchanged
-  if (live_) {
-    t.branchedTo = true;
-    l.onBrIf(t);
-  }
-  WISP_NEXT();
-}
-op_call : {  // call
-  const auto [q, fi] = decoder::decodeU32(p, end);
-  if (!q || fi >= m_.functions.size()) goto slow;
-  const FuncType& t = m_.functionType(fi);
-  const uint32_t np = t.numParams, nr = t.numResults();
-  const ValType* types = t.types.data();
-  if (static_cast<size_t>(sp - floor) < np) goto slow;
-  const ValType* args = sp - np;
-  for (uint32_t k = 0; k < np; k++) {
-    if (args[k] != types[k]) goto slow;
-  }
-  // Room for the results and, as the invariant wants, the bytes still to come.
-  if (static_cast<size_t>(stack_.cap - (sp - np)) <= nr + static_cast<size_t>(end - q)) goto slow;
-  p = q;
-  sp -= np;
-  for (uint32_t k = 0; k < nr; k++) sp[k] = types[np + k];
-  sp += nr;
-  if (live_) l.onCall(fi, t);
-  WISP_NEXT();
-}
-op_drop : {
-  if (sp == floor) goto slow;
-  sp--;
-  if (live_) l.onDrop();
-  WISP_NEXT();
-}
-op_local_get : {  // local.get
-  const auto [q, i] = decoder::decodeU32(p, end);
-  if (!q || i >= numLocals) goto slow;
-  p = q;
-  *sp++ = localTypes[i];
-  if (live_) l.onLocalGet(i);
-  WISP_NEXT();
-}
-op_local_set : {  // local.set
-  const auto [q, i] = decoder::decodeU32(p, end);
-  if (!q || i >= numLocals || sp == floor || sp[-1] != localTypes[i]) goto slow;
-  p = q;
-  sp--;
-  if (live_) l.onLocalSet(i);
-  WISP_NEXT();
-}
-op_local_tee : {  // local.tee
-  const auto [q, i] = decoder::decodeU32(p, end);
-  if (!q || i >= numLocals || sp == floor || sp[-1] != localTypes[i]) goto slow;
-  p = q;
-  if (live_) l.onLocalTee(i);
-  WISP_NEXT();
-}
-op_global_get : {  // global.get
-  const auto [q, i] = decoder::decodeU32(p, end);
-  if (!q || i >= m_.globals.size()) goto slow;
-  p = q;
-  *sp++ = m_.globals[i].type.type;
-  if (live_) l.onGlobalGet(i);
-  WISP_NEXT();
-}
-op_global_set : {  // global.set
-  const auto [q, i] = decoder::decodeU32(p, end);
-  if (!q || i >= m_.globals.size()) goto slow;
-  const GlobalType& g = m_.globals[i].type;
-  if (!g.isMutable || sp == floor || sp[-1] != g.type) goto slow;
-  p = q;
-  sp--;
-  if (live_) l.onGlobalSet(i);
-  WISP_NEXT();
-}
-op_memory : {  // loads and stores on memory 0
-  const detail::MemOpTypes& mo = detail::kMemOps.entries[*opStart];
-  // The alignment as one byte; a multi-memory bit makes it too large too.
-  if (p >= end || *p > mo.maxAlignLog2 || memAddr == ValType::Bottom) goto slow;
-  MemArg arg;
-  arg.alignLog2 = *p;
-  const uint8_t* q;
-  if (memAddr == ValType::I32) {
-    const auto off = decoder::decodeU32(p + 1, end);
-    q = off.next;
-    arg.offset = off.value;
-  } else {
-    const auto off = decoder::decodeU64Tail(p + 1, end);
-    q = off.next;
-    arg.offset = off.value;
-  }
-  if (!q) goto slow;
-  if (mo.isStore) {
-    if (static_cast<size_t>(sp - floor) < 2 || sp[-1] != mo.type || sp[-2] != memAddr) goto slow;
+  {  // br
+  op_br:
+    const auto [q, depth] = decoder::decodeU32(p, end);
+    if (!q || depth >= frames_.size()) goto slow;
+    Frame& t = frameAt(depth);
+    if (!labelMatches(t, sp, floor, 0)) goto slow;
     p = q;
+    if (live_) {
+      t.branchedTo = true;
+      l.onBr(t);
+    }
+    Frame& f = frames_.back();
+    sp = floor;
+    f.unreachable = true;
+    live_ = false;
+    WISP_NEXT();
+  }
+  {  // br_if
+  op_br_if:
+    const auto [q, depth] = decoder::decodeU32(p, end);
+    if (!q || depth >= frames_.size()) goto slow;
+    if (sp == floor || sp[-1] != ValType::I32) goto slow;
+    Frame& t = frameAt(depth);
+    if (!labelMatches(t, sp, floor, 1)) goto slow;
+    p = q;
+    sp--;  // the label's values are popped and pushed back unchanged
+    if (live_) {
+      t.branchedTo = true;
+      l.onBrIf(t);
+    }
+    WISP_NEXT();
+  }
+  {  // call
+  op_call:
+    const auto [q, fi] = decoder::decodeU32(p, end);
+    if (!q || fi >= m_.functions.size()) goto slow;
+    const FuncType& t = m_.functionType(fi);
+    const uint32_t np = t.numParams, nr = t.numResults();
+    const ValType* types = t.types.data();
+    if (static_cast<size_t>(sp - floor) < np) goto slow;
+    const ValType* args = sp - np;
+    for (uint32_t k = 0; k < np; k++) {
+      if (args[k] != types[k]) goto slow;
+    }
+    // Room for the results and, as the invariant wants, the bytes still to come.
+    if (static_cast<size_t>(stack_.cap - (sp - np)) <= nr + static_cast<size_t>(end - q)) goto slow;
+    p = q;
+    sp -= np;
+    for (uint32_t k = 0; k < nr; k++) sp[k] = types[np + k];
+    sp += nr;
+    if (live_) l.onCall(fi, t);
+    WISP_NEXT();
+  }
+  {
+  op_drop:
+    if (sp == floor) goto slow;
+    sp--;
+    if (live_) l.onDrop();
+    WISP_NEXT();
+  }
+  {  // unreachable
+  op_unreachable:
+    if (live_) l.onUnreachable();
+    sp = floor;
+    frames_.back().unreachable = true;
+    live_ = false;
+    WISP_NEXT();
+  }
+  {  // else of an if without parameters
+  op_else:
+    Frame& f = frames_.back();
+    if (f.kind != FrameKind::If || f.sig.numParams != 0) goto slow;
+    if (static_cast<size_t>(sp - floor) != f.sig.numResults) goto slow;
+    for (uint32_t k = 0; k < f.sig.numResults; k++) {
+      if (floor[k] != f.sig.results[k]) goto slow;
+    }
+    if (f.liveAtStart) l.onElse(f, live_);
+    if (live_) f.branchedTo = true;  // the then-arm reaches the end label
+    f.kind = FrameKind::Else;
+    f.unreachable = false;
+    live_ = f.liveAtStart;
+    sp = floor;
+    WISP_NEXT();
+  }
+  {  // return
+  op_return:
+    const Frame& fn = frames_.front();
+    const uint32_t n = fn.sig.numResults;
+    if (static_cast<size_t>(sp - floor) < n) goto slow;
+    const ValType* vals = sp - n;
+    for (uint32_t k = 0; k < n; k++) {
+      if (vals[k] != fn.sig.results[k]) goto slow;
+    }
+    if (live_) l.onReturn();
+    sp = floor;
+    frames_.back().unreachable = true;
+    live_ = false;
+    WISP_NEXT();
+  }
+  {  // select without a type: two equal numeric or vector operands
+  op_select:
+    if (static_cast<size_t>(sp - floor) < 3 || sp[-1] != ValType::I32) goto slow;
+    const ValType t = sp[-2];
+    if (t != sp[-3] || t == ValType::Bottom || isReference(t)) goto slow;
     sp -= 2;
-    if (live_) l.onStore(static_cast<Op>(*opStart), arg);
-  } else {
-    if (sp == floor || sp[-1] != memAddr) goto slow;
-    p = q;
-    sp[-1] = mo.type;
-    if (live_) l.onLoad(static_cast<Op>(*opStart), arg);
+    if (live_) l.onSelect(t);
+    WISP_NEXT();
   }
-  WISP_NEXT();
-}
-op_i32_const : {  // i32.const
-  const auto [q, v] = decoder::decodeS32(p, end);
-  if (!q) goto slow;
-  p = q;
-  *sp++ = ValType::I32;
-  if (live_) l.onI32Const(v);
-  WISP_NEXT();
-}
-op_i64_const : {  // i64.const
-  const auto [q, v] = decoder::decodeS64(p, end);
-  if (!q) goto slow;
-  p = q;
-  *sp++ = ValType::I64;
-  if (live_) l.onI64Const(v);
-  WISP_NEXT();
-}
-op_f32_const : {  // f32.const
-  if (end - p < 4) goto slow;
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  p += 4;
-  *sp++ = ValType::F32;
-  if (live_) l.onF32Const(v);
-  WISP_NEXT();
-}
-op_f64_const : {  // f64.const
-  if (end - p < 8) goto slow;
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  p += 8;
-  *sp++ = ValType::F64;
-  if (live_) l.onF64Const(v);
-  WISP_NEXT();
-}
-op_numeric : {
-  // Numeric instructions with a fixed signature: the top operand types, read as
-  // one word, must equal the expected ones. Other opcodes never match.
-  const detail::SimpleOp& s = detail::kSimpleOps.entries[*opStart];
-  uint32_t top4;
-  std::memcpy(&top4, sp - 4, 4);
-  if (static_cast<size_t>(sp - floor) < s.numParams || (top4 & s.mask) != s.pattern) goto slow;
-  sp -= s.numParams;
-  *sp = s.result;
-  sp += s.hasResult;
-  if (live_) l.onNumeric(static_cast<Op>(*opStart));
-  WISP_NEXT();
-}
+  {  // local.get
+  op_local_get:
+    const auto [q, i] = decoder::decodeU32(p, end);
+    if (!q || i >= numLocals) goto slow;
+    p = q;
+    *sp++ = localTypes[i];
+    if (live_) l.onLocalGet(i);
+    WISP_NEXT();
+  }
+  {  // local.set
+  op_local_set:
+    const auto [q, i] = decoder::decodeU32(p, end);
+    if (!q || i >= numLocals || sp == floor || sp[-1] != localTypes[i]) goto slow;
+    p = q;
+    sp--;
+    if (live_) l.onLocalSet(i);
+    WISP_NEXT();
+  }
+  {  // local.tee
+  op_local_tee:
+    const auto [q, i] = decoder::decodeU32(p, end);
+    if (!q || i >= numLocals || sp == floor || sp[-1] != localTypes[i]) goto slow;
+    p = q;
+    if (live_) l.onLocalTee(i);
+    WISP_NEXT();
+  }
+  {  // global.get
+  op_global_get:
+    const auto [q, i] = decoder::decodeU32(p, end);
+    if (!q || i >= m_.globals.size()) goto slow;
+    p = q;
+    *sp++ = m_.globals[i].type.type;
+    if (live_) l.onGlobalGet(i);
+    WISP_NEXT();
+  }
+  {  // global.set
+  op_global_set:
+    const auto [q, i] = decoder::decodeU32(p, end);
+    if (!q || i >= m_.globals.size()) goto slow;
+    const GlobalType& g = m_.globals[i].type;
+    if (!g.isMutable || sp == floor || sp[-1] != g.type) goto slow;
+    p = q;
+    sp--;
+    if (live_) l.onGlobalSet(i);
+    WISP_NEXT();
+  }
+  {  // loads and stores on memory 0
+  op_memory:
+    const detail::MemOpTypes& mo = detail::kMemOps.entries[*opStart];
+    // The alignment as one byte; a multi-memory bit makes it too large too.
+    if (p >= end || *p > mo.maxAlignLog2 || memAddr == ValType::Bottom) goto slow;
+    MemArg arg;
+    arg.alignLog2 = *p;
+    const uint8_t* q;
+    if (memAddr == ValType::I32) {
+      const auto off = decoder::decodeU32(p + 1, end);
+      q = off.next;
+      arg.offset = off.value;
+    } else {
+      const auto off = decoder::decodeU64Tail(p + 1, end);
+      q = off.next;
+      arg.offset = off.value;
+    }
+    if (!q) goto slow;
+    if (mo.isStore) {
+      if (static_cast<size_t>(sp - floor) < 2 || sp[-1] != mo.type || sp[-2] != memAddr) goto slow;
+      p = q;
+      sp -= 2;
+      if (live_) l.onStore(static_cast<Op>(*opStart), arg);
+    } else {
+      if (sp == floor || sp[-1] != memAddr) goto slow;
+      p = q;
+      sp[-1] = mo.type;
+      if (live_) l.onLoad(static_cast<Op>(*opStart), arg);
+    }
+    WISP_NEXT();
+  }
+  {  // i32.const
+  op_i32_const:
+    const auto [q, v] = decoder::decodeS32(p, end);
+    if (!q) goto slow;
+    p = q;
+    *sp++ = ValType::I32;
+    if (live_) l.onI32Const(v);
+    WISP_NEXT();
+  }
+  {  // i64.const
+  op_i64_const:
+    const auto [q, v] = decoder::decodeS64(p, end);
+    if (!q) goto slow;
+    p = q;
+    *sp++ = ValType::I64;
+    if (live_) l.onI64Const(v);
+    WISP_NEXT();
+  }
+  {  // f32.const
+  op_f32_const:
+    if (end - p < 4) goto slow;
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    p += 4;
+    *sp++ = ValType::F32;
+    if (live_) l.onF32Const(v);
+    WISP_NEXT();
+  }
+  {  // f64.const
+  op_f64_const:
+    if (end - p < 8) goto slow;
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    p += 8;
+    *sp++ = ValType::F64;
+    if (live_) l.onF64Const(v);
+    WISP_NEXT();
+  }
+  {
+  op_numeric:
+    // Numeric instructions with a fixed signature: the top operand types, read as
+    // one word, must equal the expected ones. Other opcodes never match.
+    const detail::SimpleOp& s = detail::kSimpleOps.entries[*opStart];
+    uint32_t top4;
+    std::memcpy(&top4, sp - 4, 4);
+    if (static_cast<size_t>(sp - floor) < s.numParams || (top4 & s.mask) != s.pattern) goto slow;
+    sp -= s.numParams;
+    *sp = s.result;
+    sp += s.hasResult;
+    if (live_) l.onNumeric(static_cast<Op>(*opStart));
+    WISP_NEXT();
+  }
 slow:
   r_.setPos(opStart);
   stack_.top = sp;
