@@ -18,6 +18,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "decoder/decoder.h"
@@ -890,7 +891,7 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
 #undef WISP_TARGET
   // Starts the next instruction: the listener may have failed; a body that ends
   // before its final `end` is reported by step().
-#define WISP_NEXT()                                               \
+#define WISP_DISPATCH()                                           \
   do {                                                            \
     if constexpr (L::kCanFail) {                                  \
       if (l.failed()) return l.finish();                          \
@@ -900,9 +901,23 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
     if (live_) l.atOffset(static_cast<uint32_t>(opStart - base)); \
     goto* kDispatch[*p++];                                        \
   } while (0)
+  // Listeners built on NullListener have empty per-instruction hooks, so each handler
+  // gets its own copy of the dispatch. A code generator's hooks are large: one shared
+  // copy keeps them inlined.
+  constexpr bool kThreaded = std::is_base_of_v<NullListener, L>;
+#define WISP_NEXT()            \
+  do {                         \
+    if constexpr (kThreaded) { \
+      WISP_DISPATCH();         \
+    } else {                   \
+      goto next;               \
+    }                          \
+  } while (0)
 
   const uint8_t* opStart = p;
-  WISP_NEXT();
+next:
+  __attribute__((unused));  // with threaded dispatch only the entry reaches it
+  WISP_DISPATCH();
   {  // block, loop
   op_block:
     const uint8_t b = p < end ? *p : 0;
@@ -1228,6 +1243,7 @@ slow:
   WISP_NEXT();
 done:
 #undef WISP_NEXT
+#undef WISP_DISPATCH
 #undef WISP_CHECK
 #undef WISP_FAIL
 
