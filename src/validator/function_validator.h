@@ -392,7 +392,7 @@ class FunctionValidator {
   Result<void> run(uint32_t funcIndex, Listener& listener);
 
   /// Types of params followed by declared locals.
-  std::span<const ValType> locals() const { return locals_; }
+  std::span<const ValType> locals() const { return {locals_.data(), numLocals_}; }
 
  private:
   // ---- errors -------------------------------------------------------------------
@@ -516,7 +516,8 @@ class FunctionValidator {
   Reader r_{nullptr, nullptr, nullptr};
   uint32_t funcIndex_ = 0;
   const FuncType* funcType_ = nullptr;
-  std::vector<ValType> locals_;
+  std::vector<ValType> locals_;  // storage only grows; the first numLocals_ are this function's
+  uint32_t numLocals_ = 0;
   TypeStack stack_;
   FastStack<Frame> frames_;
   std::vector<Frame*> brTargets_;
@@ -536,7 +537,7 @@ bool FunctionValidator<L>::readLocals() {
     err_ = readerError();
     return false;
   }
-  uint64_t total = locals_.size();
+  uint32_t n = numLocals_;
   for (uint32_t i = 0; i < groups; i++) {
     uint32_t count;
     uint32_t countAt = r_.offset();
@@ -544,8 +545,7 @@ bool FunctionValidator<L>::readLocals() {
       err_ = readerError();
       return false;
     }
-    total += count;
-    if (total > decoder::limits::kMaxFunctionLocals) {
+    if (uint64_t{n} + count > decoder::limits::kMaxFunctionLocals) {
       err_ = error(countAt, "too many locals (limit " +
                                 std::to_string(decoder::limits::kMaxFunctionLocals) + ")");
       return false;
@@ -560,8 +560,11 @@ bool FunctionValidator<L>::readLocals() {
       err_ = error(typeAt, "malformed value type");
       return false;
     }
-    locals_.insert(locals_.end(), count, static_cast<ValType>(b));
+    if (locals_.size() < size_t{n} + count) locals_.resize(size_t{n} + count);
+    std::memset(locals_.data() + n, b, count);
+    n += count;
   }
+  numLocals_ = n;
   (void)at;
   return true;
 }
@@ -814,13 +817,16 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
   const decoder::FunctionBody& body = m_.bodies[funcIndex - m_.numImportedFunctions];
   const uint8_t* base = m_.bytes.data();
   r_ = Reader(base, base + body.offset, base + body.offset + body.size);
-  locals_.assign(funcType_->params().begin(), funcType_->params().end());
+  const uint32_t numParams = funcType_->numParams;
+  if (locals_.size() < numParams) locals_.resize(numParams);
+  for (uint32_t i = 0; i < numParams; i++) locals_[i] = funcType_->types[i];
+  numLocals_ = numParams;
   stack_.clear();
   frames_.clear();
   live_ = true;
   if (!readLocals()) return std::move(err_);
 
-  l.onFunctionStart(*funcType_, locals_);
+  l.onFunctionStart(*funcType_, locals());
   {
     Frame f;
     f.kind = FrameKind::Function;
@@ -848,7 +854,7 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
   ValType* sp = stack_.top;
   ValType* floor = stack_.base;
   const ValType* const localTypes = locals_.data();
-  const uint32_t numLocals = static_cast<uint32_t>(locals_.size());
+  const uint32_t numLocals = numLocals_;
   const ValType memAddr = m_.memories.empty()          ? ValType::Bottom
                           : m_.memories[0].limits.is64 ? ValType::I64
                                                        : ValType::I32;
@@ -1425,8 +1431,7 @@ bool FunctionValidator<L>::step(L& l) {
     case 0x22: {  // local.get/set/tee
       uint32_t i;
       WISP_CHECK(readIndex(i));
-      if (i >= locals_.size())
-        return failWith(error(opOffset_, "unknown local " + std::to_string(i)));
+      if (i >= numLocals_) return failWith(error(opOffset_, "unknown local " + std::to_string(i)));
       ValType t = locals_[i];
       if (byte == 0x20) {
         push(t);
