@@ -58,11 +58,13 @@ static Decoded<T> decodeTail(const uint8_t* p, const uint8_t* end) {
   if (decodeLeb<T, kBits, kSigned>(p, end, v)) return {nullptr, T{}};
   return {p, v};
 }
-// Values of up to four bytes (28 bits) need no range checks: decoded unrolled when
-// four bytes are available (i32.const addresses are typically three to five bytes).
+// 32-bit values unrolled when five bytes are available: up to four bytes (28 bits)
+// need no range checks, and the fifth only its spare bits checked. Five-byte forms are
+// common: linkers leave relocated function indices and addresses padded to five bytes.
+// Anything else (truncated, malformed) takes the generic loop, which says why.
 template <typename T, bool kSigned>
 static inline Decoded<T> decode32Tail(const uint8_t* p, const uint8_t* end) {
-  if (end - p >= 4) {
+  if (end - p >= 5) {
     uint32_t v = 0;
     for (int i = 0; i < 4; i++) {
       const uint8_t b = p[i];
@@ -76,6 +78,12 @@ static inline Decoded<T> decode32Tail(const uint8_t* p, const uint8_t* end) {
         }
       }
     }
+    // Fifth byte: four value bits; no continuation, the three spare bits zero
+    // (unsigned) or copies of the sign bit (signed).
+    const uint8_t b = p[4];
+    const bool valid =
+        kSigned ? (b & 0x80) == 0 && ((b & 0x78) == 0 || (b & 0x78) == 0x78) : (b & 0xF0) == 0;
+    if (valid) return {p + 5, static_cast<T>(v | (static_cast<uint32_t>(b) << 28))};
   }
   return decodeTail<T, 32, kSigned>(p, end);
 }
