@@ -560,6 +560,7 @@ bool FunctionValidator<L>::readLocals() {
       err_ = error(typeAt, "malformed value type");
       return false;
     }
+    if (count == 0) continue;  // (and locals_ may have no storage yet)
     if (locals_.size() < size_t{n} + count) locals_.resize(size_t{n} + count);
     std::memset(locals_.data() + n, b, count);
     n += count;
