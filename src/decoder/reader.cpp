@@ -65,19 +65,23 @@ static Decoded<T> decodeTail(const uint8_t* p, const uint8_t* end) {
 template <typename T, bool kSigned>
 static inline Decoded<T> decode32Tail(const uint8_t* p, const uint8_t* end) {
   if (end - p >= 5) {
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++) {
-      const uint8_t b = p[i];
-      v |= static_cast<uint32_t>(b & 0x7F) << (7 * i);
-      if (!(b & 0x80)) {
-        if constexpr (kSigned) {
-          const int unused = 32 - 7 * (i + 1);
-          return {p + i + 1, static_cast<int32_t>(v << unused) >> unused};
-        } else {
-          return {p + i + 1, v};
-        }
+    // Spelled out: GCC at -O2 keeps the four-step loop rolled.
+    auto done = [p](uint32_t v, int bytes) -> Decoded<T> {
+      if constexpr (kSigned) {
+        const int unused = 32 - 7 * bytes;
+        return {p + bytes, static_cast<int32_t>(v << unused) >> unused};
+      } else {
+        return {p + bytes, v};
       }
-    }
+    };
+    uint32_t v = p[0] & 0x7Fu;
+    if (!(p[0] & 0x80)) return done(v, 1);
+    v |= static_cast<uint32_t>(p[1] & 0x7F) << 7;
+    if (!(p[1] & 0x80)) return done(v, 2);
+    v |= static_cast<uint32_t>(p[2] & 0x7F) << 14;
+    if (!(p[2] & 0x80)) return done(v, 3);
+    v |= static_cast<uint32_t>(p[3] & 0x7F) << 21;
+    if (!(p[3] & 0x80)) return done(v, 4);
     // Fifth byte: four value bits; no continuation, the three spare bits zero
     // (unsigned) or copies of the sign bit (signed).
     const uint8_t b = p[4];
@@ -87,6 +91,7 @@ static inline Decoded<T> decode32Tail(const uint8_t* p, const uint8_t* end) {
   }
   return decodeTail<T, 32, kSigned>(p, end);
 }
+
 Decoded<uint32_t> decodeU32Tail(const uint8_t* p, const uint8_t* end) {
   return decode32Tail<uint32_t, false>(p, end);
 }
