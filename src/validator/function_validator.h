@@ -863,29 +863,30 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
   // Dispatch is threaded (GNU labels as values): each handler ends with its own
   // indirect jump through a table by opcode byte. Bytes without a handler of their own
   // go to op_numeric (no-match patterns for the non-numeric ones) or straight to slow.
-#define WISP_TARGET(b)                             \
-  ((b) == 0x00                  ? &&op_unreachable \
-   : (b) == 0x02 || (b) == 0x03 ? &&op_block       \
-   : (b) == 0x05                ? &&op_else        \
-   : (b) == 0x0F                ? &&op_return      \
-   : (b) == 0x1B                ? &&op_select      \
-   : (b) == 0x04                ? &&op_if          \
-   : (b) == 0x0B                ? &&op_end         \
-   : (b) == 0x0C                ? &&op_br          \
-   : (b) == 0x0D                ? &&op_br_if       \
-   : (b) == 0x10                ? &&op_call        \
-   : (b) == 0x1A                ? &&op_drop        \
-   : (b) == 0x20                ? &&op_local_get   \
-   : (b) == 0x21                ? &&op_local_set   \
-   : (b) == 0x22                ? &&op_local_tee   \
-   : (b) == 0x23                ? &&op_global_get  \
-   : (b) == 0x24                ? &&op_global_set  \
-   : (b) >= 0x28 && (b) <= 0x3E ? &&op_memory      \
-   : (b) == 0x41                ? &&op_i32_const   \
-   : (b) == 0x42                ? &&op_i64_const   \
-   : (b) == 0x43                ? &&op_f32_const   \
-   : (b) == 0x44                ? &&op_f64_const   \
-   : detail::hasOwnCase(b)      ? &&slow           \
+#define WISP_TARGET(b)                               \
+  ((b) == 0x00                  ? &&op_unreachable   \
+   : (b) == 0x02 || (b) == 0x03 ? &&op_block         \
+   : (b) == 0x05                ? &&op_else          \
+   : (b) == 0x0F                ? &&op_return        \
+   : (b) == 0x1B                ? &&op_select        \
+   : (b) == 0x04                ? &&op_if            \
+   : (b) == 0x0B                ? &&op_end           \
+   : (b) == 0x0C                ? &&op_br            \
+   : (b) == 0x0D                ? &&op_br_if         \
+   : (b) == 0x10                ? &&op_call          \
+   : (b) == 0x11                ? &&op_call_indirect \
+   : (b) == 0x1A                ? &&op_drop          \
+   : (b) == 0x20                ? &&op_local_get     \
+   : (b) == 0x21                ? &&op_local_set     \
+   : (b) == 0x22                ? &&op_local_tee     \
+   : (b) == 0x23                ? &&op_global_get    \
+   : (b) == 0x24                ? &&op_global_set    \
+   : (b) >= 0x28 && (b) <= 0x3E ? &&op_memory        \
+   : (b) == 0x41                ? &&op_i32_const     \
+   : (b) == 0x42                ? &&op_i64_const     \
+   : (b) == 0x43                ? &&op_f32_const     \
+   : (b) == 0x44                ? &&op_f64_const     \
+   : detail::hasOwnCase(b)      ? &&slow             \
                                 : &&op_numeric)
 #define WISP_T4(b) WISP_TARGET(b), WISP_TARGET(b + 1), WISP_TARGET(b + 2), WISP_TARGET(b + 3)
 #define WISP_T16(b) WISP_T4(b), WISP_T4(b + 4), WISP_T4(b + 8), WISP_T4(b + 12)
@@ -1051,6 +1052,32 @@ next:
     for (uint32_t k = 0; k < nr; k++) sp[k] = types[np + k];
     sp += nr;
     if (live_) l.onCall(fi, t);
+    WISP_NEXT();
+  }
+  {  // call_indirect
+  op_call_indirect:
+    const auto [q1, typeIndex] = decoder::decodeU32(p, end);
+    if (!q1 || typeIndex >= m_.types.size()) goto slow;
+    const auto [q, tableIndex] = decoder::decodeU32(q1, end);
+    if (!q || tableIndex >= m_.tables.size() ||
+        m_.tables[tableIndex].elemType != ValType::FuncRef) {
+      goto slow;
+    }
+    const FuncType& t = m_.types[typeIndex];
+    const uint32_t np = t.numParams, nr = t.numResults();
+    const ValType* types = t.types.data();
+    if (static_cast<size_t>(sp - floor) < size_t{np} + 1 || sp[-1] != ValType::I32) goto slow;
+    const ValType* args = sp - 1 - np;
+    for (uint32_t k = 0; k < np; k++) {
+      if (args[k] != types[k]) goto slow;
+    }
+    if (static_cast<size_t>(stack_.cap - (sp - 1 - np)) <= nr + static_cast<size_t>(end - q))
+      goto slow;
+    p = q;
+    sp -= np + 1;
+    for (uint32_t k = 0; k < nr; k++) sp[k] = types[np + k];
+    sp += nr;
+    if (live_) l.onCallIndirect(typeIndex, tableIndex, t);
     WISP_NEXT();
   }
   {
