@@ -8,39 +8,28 @@ namespace wisp::decoder {
 
 // Shared LEB128 loop: reads up to ceil(bits/7) bytes. The last byte may only carry the
 // remaining value bits; for signed forms the unused high bits must be copies of the sign.
+// Returns nullptr on success (p moved past the value), else why it failed (p unmoved).
 template <typename T, unsigned kBits, bool kSigned>
-static bool readLeb(Reader& r, const uint8_t*& p, const uint8_t* end, T& out) {
+static const char* decodeLeb(const uint8_t*& p, const uint8_t* end, T& out) {
   constexpr unsigned kMaxBytes = (kBits + 6) / 7;
   using U = std::make_unsigned_t<T>;
   U result = 0;
   unsigned shift = 0;
-  const uint8_t* start = p;
+  const uint8_t* q = p;
   for (unsigned i = 0; i < kMaxBytes; i++) {
-    if (p >= end) {
-      p = start;
-      return r.fail("unexpected end");
-    }
-    uint8_t byte = *p++;
+    if (q >= end) return "unexpected end";
+    uint8_t byte = *q++;
     if (i == kMaxBytes - 1) {
       // Last permitted byte: continuation bit is an overlong encoding.
-      if (byte & 0x80) {
-        p = start;
-        return r.fail("integer representation too long");
-      }
+      if (byte & 0x80) return "integer representation too long";
       const unsigned usedBits = kBits - shift;  // value bits that fit in this byte
       if constexpr (kSigned) {
         // Bits from (usedBits-1) up to 6 must all equal the sign bit.
         const uint8_t signAndUnused = static_cast<uint8_t>(byte >> (usedBits - 1)) & 0x7F;
         const uint8_t allOnes = static_cast<uint8_t>(0x7F >> (usedBits - 1));
-        if (signAndUnused != 0 && signAndUnused != allOnes) {
-          p = start;
-          return r.fail("integer too large");
-        }
+        if (signAndUnused != 0 && signAndUnused != allOnes) return "integer too large";
       } else {
-        if ((byte & 0x7F) >> usedBits) {
-          p = start;
-          return r.fail("integer too large");
-        }
+        if ((byte & 0x7F) >> usedBits) return "integer too large";
       }
     }
     result |= static_cast<U>(byte & 0x7F) << shift;
@@ -50,10 +39,70 @@ static bool readLeb(Reader& r, const uint8_t*& p, const uint8_t* end, T& out) {
         if (shift < sizeof(T) * 8 && (byte & 0x40)) result |= ~static_cast<U>(0) << shift;
       }
       out = static_cast<T>(result);
-      return true;
+      p = q;
+      return nullptr;
     }
   }
-  return false;  // unreachable: the last byte either ends or fails
+  return "integer representation too long";  // unreachable: the last byte ends or fails
+}
+
+template <typename T, unsigned kBits, bool kSigned>
+static bool readLeb(Reader& r, const uint8_t*& p, const uint8_t* end, T& out) {
+  if (const char* why = decodeLeb<T, kBits, kSigned>(p, end, out)) return r.fail(why);
+  return true;
+}
+
+template <typename T, unsigned kBits, bool kSigned>
+static Decoded<T> decodeTail(const uint8_t* p, const uint8_t* end) {
+  T v{};
+  if (decodeLeb<T, kBits, kSigned>(p, end, v)) return {nullptr, T{}};
+  return {p, v};
+}
+// 32-bit values unrolled when five bytes are available: up to four bytes (28 bits)
+// need no range checks, and the fifth only its spare bits checked. Five-byte forms are
+// common: linkers leave relocated function indices and addresses padded to five bytes.
+// Anything else (truncated, malformed) takes the generic loop, which says why.
+template <typename T, bool kSigned>
+static inline Decoded<T> decode32Tail(const uint8_t* p, const uint8_t* end) {
+  if (end - p >= 5) {
+    // Spelled out: GCC at -O2 keeps the four-step loop rolled.
+    auto done = [p](uint32_t v, int bytes) -> Decoded<T> {
+      if constexpr (kSigned) {
+        const int unused = 32 - 7 * bytes;
+        return {p + bytes, static_cast<int32_t>(v << unused) >> unused};
+      } else {
+        return {p + bytes, v};
+      }
+    };
+    uint32_t v = p[0] & 0x7Fu;
+    if (!(p[0] & 0x80)) return done(v, 1);
+    v |= static_cast<uint32_t>(p[1] & 0x7F) << 7;
+    if (!(p[1] & 0x80)) return done(v, 2);
+    v |= static_cast<uint32_t>(p[2] & 0x7F) << 14;
+    if (!(p[2] & 0x80)) return done(v, 3);
+    v |= static_cast<uint32_t>(p[3] & 0x7F) << 21;
+    if (!(p[3] & 0x80)) return done(v, 4);
+    // Fifth byte: four value bits; no continuation, the three spare bits zero
+    // (unsigned) or copies of the sign bit (signed).
+    const uint8_t b = p[4];
+    const bool valid =
+        kSigned ? (b & 0x80) == 0 && ((b & 0x78) == 0 || (b & 0x78) == 0x78) : (b & 0xF0) == 0;
+    if (valid) return {p + 5, static_cast<T>(v | (static_cast<uint32_t>(b) << 28))};
+  }
+  return decodeTail<T, 32, kSigned>(p, end);
+}
+
+Decoded<uint32_t> decodeU32Tail(const uint8_t* p, const uint8_t* end) {
+  return decode32Tail<uint32_t, false>(p, end);
+}
+Decoded<int32_t> decodeS32Tail(const uint8_t* p, const uint8_t* end) {
+  return decode32Tail<int32_t, true>(p, end);
+}
+Decoded<uint64_t> decodeU64Tail(const uint8_t* p, const uint8_t* end) {
+  return decodeTail<uint64_t, 64, false>(p, end);
+}
+Decoded<int64_t> decodeS64Tail(const uint8_t* p, const uint8_t* end) {
+  return decodeTail<int64_t, 64, true>(p, end);
 }
 
 bool Reader::readU32Slow(uint32_t& out) {

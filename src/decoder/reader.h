@@ -114,6 +114,50 @@ class Reader {
   uint32_t errorOffset_ = 0;
 };
 
+// Cursor-based LEB128 decoding for loops that keep their position in a register
+// (the function validator). Each returns the value and the position after it, or a
+// null position when the encoding is truncated, overlong or out of range (the caller
+// then reads again with a Reader to report why). The result comes back in registers;
+// one- and two-byte values are decoded inline.
+template <typename T>
+struct Decoded {
+  const uint8_t* next;
+  T value;
+};
+Decoded<uint32_t> decodeU32Tail(const uint8_t* p, const uint8_t* end);
+Decoded<int32_t> decodeS32Tail(const uint8_t* p, const uint8_t* end);
+Decoded<uint64_t> decodeU64Tail(const uint8_t* p, const uint8_t* end);
+Decoded<int64_t> decodeS64Tail(const uint8_t* p, const uint8_t* end);
+
+__attribute__((always_inline)) inline Decoded<uint32_t> decodeU32(const uint8_t* p,
+                                                                  const uint8_t* end) {
+  if (p < end && *p < 0x80) return {p + 1, *p};
+  if (end - p >= 2 && p[1] < 0x80) {
+    return {p + 2, (p[0] & 0x7Fu) | (static_cast<uint32_t>(p[1]) << 7)};
+  }
+  return decodeU32Tail(p, end);
+}
+
+__attribute__((always_inline)) inline Decoded<int32_t> decodeS32(const uint8_t* p,
+                                                                 const uint8_t* end) {
+  if (p < end && *p < 0x80) {
+    return {p + 1, static_cast<int32_t>(static_cast<uint32_t>(*p) << 25) >> 25};
+  }
+  if (end - p >= 2 && p[1] < 0x80) {
+    const uint32_t v = (p[0] & 0x7Fu) | (static_cast<uint32_t>(p[1]) << 7);
+    return {p + 2, static_cast<int32_t>(v << 18) >> 18};
+  }
+  return decodeS32Tail(p, end);
+}
+
+__attribute__((always_inline)) inline Decoded<int64_t> decodeS64(const uint8_t* p,
+                                                                 const uint8_t* end) {
+  if (p < end && *p < 0x80) {
+    return {p + 1, static_cast<int64_t>(static_cast<uint64_t>(*p) << 57) >> 57};
+  }
+  return decodeS64Tail(p, end);
+}
+
 /// True when [data, data+size) is well-formed UTF-8 (no overlongs, surrogates or
 /// code points above U+10FFFF).
 bool isValidUtf8(const uint8_t* data, size_t size);

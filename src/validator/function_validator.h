@@ -14,8 +14,11 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "decoder/decoder.h"
@@ -60,6 +63,58 @@ class FastStack {
   size_t size_ = 0;
 };
 using decoder::Reader;
+
+/// The operand type stack. Its top is a raw pointer so the decode loop can keep it in
+/// a register; below the base are kGuard zero bytes, so the loop may load the four
+/// bytes under the top in one go (Bottom, 0, never equals an expected type).
+class TypeStack {
+ public:
+  static constexpr size_t kGuard = 8;
+  TypeStack() { reallocate(256); }
+
+  ValType* base;  // first value
+  ValType* top;   // one past the last value
+  ValType* cap;   // end of the storage
+
+  WISP_INLINE void push_back(ValType t) {
+    if (top == cap) grow(1);
+    *top++ = t;
+  }
+  WISP_INLINE ValType back() const { return top[-1]; }
+  WISP_INLINE void pop_back() { top--; }
+  WISP_INLINE size_t size() const { return static_cast<size_t>(top - base); }
+  void resize(size_t n) {
+    if (n > static_cast<size_t>(cap - base)) grow(n - size());
+    top = base + n;
+  }
+  void clear() { top = base; }
+  /// Makes room for `n` more values than are on the stack now.
+  WISP_INLINE void reserveMore(size_t n) {
+    if (static_cast<size_t>(cap - top) < n) grow(n);
+  }
+
+ private:
+  [[gnu::noinline]] void grow(size_t extra) {
+    const size_t used = size();
+    size_t want = static_cast<size_t>(cap - base) * 2;
+    if (want < used + extra) want = used + extra;
+    std::unique_ptr<ValType[]> old = std::move(buf_);
+    const ValType* oldBase = base;
+    reallocate(want);
+    std::memcpy(base, oldBase, used);
+    top = base + used;
+  }
+  // Uninitialized storage (the loop reserves as much as a body has bytes; only what
+  // is pushed is ever read), except the guard bytes.
+  void reallocate(size_t capacity) {
+    buf_ = std::make_unique_for_overwrite<ValType[]>(kGuard + capacity);
+    std::memset(buf_.get(), 0, kGuard);
+    base = buf_.get() + kGuard;
+    cap = base + capacity;
+    top = base;
+  }
+  std::unique_ptr<ValType[]> buf_;
+};
 
 enum class FrameKind : uint8_t { Function, Block, Loop, If, Else };
 
@@ -255,6 +310,72 @@ struct SigTable {
   }
 };
 inline constexpr SigTable kSigTable{};
+
+// Opcodes the validator's switch handles by hand; every other byte is a numeric
+// instruction typed from the opcode table, or illegal.
+constexpr bool hasOwnCase(int b) {
+  return b <= 0x05 || (b >= 0x0B && b <= 0x13) || (b >= 0x1A && b <= 0x1C) ||
+         (b >= 0x20 && b <= 0x26) || (b >= 0x28 && b <= 0x44) || (b >= 0xD0 && b <= 0xD2) ||
+         b == 0xFC || b == 0xFD;
+}
+
+// A single-byte numeric instruction for the decode loop: the top `numParams` operand
+// types, read as the little-endian word of the four bytes below the stack top and
+// masked, must equal `pattern`; then `result` replaces them. Other opcodes get a
+// pattern no masked word can equal (no type is 0x01).
+struct SimpleOp {
+  uint32_t mask = 0xFF;
+  uint32_t pattern = 0x01;
+  uint8_t numParams = 0;
+  ValType result = ValType::Bottom;
+  uint8_t hasResult = 0;
+};
+struct SimpleOps {
+  SimpleOp entries[256] = {};
+  constexpr SimpleOps() {
+    for (int b = 0; b < 256; b++) {
+      const OpInfo& info = wisp::detail::kOpTable.entries[b];
+      if (hasOwnCase(b) || !info.text || info.sig == Sig::Special ||
+          info.immediate != Immediate::None) {
+        continue;
+      }
+      const SigTypes& st = kSigTable.entries[static_cast<int>(info.sig)];
+      SimpleOp& e = entries[b];
+      e.mask = 0;
+      e.pattern = 0;
+      for (int k = 0; k < st.numParams; k++) {
+        const int shift = 8 * (4 - st.numParams + k);
+        e.mask |= 0xFFu << shift;
+        e.pattern |= static_cast<uint32_t>(st.params[k]) << shift;
+      }
+      e.numParams = st.numParams;
+      e.result = st.result;
+      e.hasResult = st.result != ValType::Bottom;
+    }
+  }
+};
+inline constexpr SimpleOps kSimpleOps{};
+
+// Loads (0x28-0x35) and stores (0x36-0x3E): natural alignment and the loaded or
+// stored value's type.
+struct MemOpTypes {
+  uint8_t maxAlignLog2 = 0;
+  bool isStore = false;
+  ValType type = ValType::Bottom;
+};
+struct MemOps {
+  MemOpTypes entries[256] = {};
+  constexpr MemOps() {
+    for (int b = 0x28; b <= 0x3E; b++) {
+      const OpInfo& info = wisp::detail::kOpTable.entries[b];
+      const SigTypes& st = kSigTable.entries[static_cast<int>(info.sig)];
+      entries[b].maxAlignLog2 = info.log2Align;
+      entries[b].isStore = b >= 0x36;
+      entries[b].type = b >= 0x36 ? st.params[1] : st.result;
+    }
+  }
+};
+inline constexpr MemOps kMemOps{};
 }  // namespace detail
 
 /// Validates function bodies one at a time, reporting live instructions to a Listener.
@@ -271,7 +392,7 @@ class FunctionValidator {
   Result<void> run(uint32_t funcIndex, Listener& listener);
 
   /// Types of params followed by declared locals.
-  std::span<const ValType> locals() const { return locals_; }
+  std::span<const ValType> locals() const { return {locals_.data(), numLocals_}; }
 
  private:
   // ---- errors -------------------------------------------------------------------
@@ -369,6 +490,23 @@ class FunctionValidator {
   bool doPrefixFC(Listener& l);
   bool doPrefixFD(Listener& l);
   bool doSimple(Listener& l, Op op, Sig sig);
+  bool step(Listener& l);
+  bool failWith(Error e) {
+    err_ = std::move(e);
+    return false;
+  }
+  // Whether the top operands (below `above` more) are exactly the label types of `f`.
+  static WISP_INLINE bool labelMatches(const Frame& f, const ValType* sp, const ValType* floor,
+                                       uint32_t above) {
+    const uint32_t n = f.labelArity();
+    if (static_cast<size_t>(sp - floor) < size_t{n} + above) return false;
+    const ValType* types = f.labelTypes();
+    const ValType* vals = sp - above - n;
+    for (uint32_t k = 0; k < n; k++) {
+      if (vals[k] != types[k]) return false;
+    }
+    return true;
+  }
   bool doCallIndirect(Listener& l, bool tail);
   bool resultsMatchCaller(const FuncType& callee);
   bool readLocals();
@@ -378,8 +516,9 @@ class FunctionValidator {
   Reader r_{nullptr, nullptr, nullptr};
   uint32_t funcIndex_ = 0;
   const FuncType* funcType_ = nullptr;
-  std::vector<ValType> locals_;
-  FastStack<ValType> stack_;
+  std::vector<ValType> locals_;  // storage only grows; the first numLocals_ are this function's
+  uint32_t numLocals_ = 0;
+  TypeStack stack_;
   FastStack<Frame> frames_;
   std::vector<Frame*> brTargets_;
   bool live_ = true;
@@ -398,7 +537,7 @@ bool FunctionValidator<L>::readLocals() {
     err_ = readerError();
     return false;
   }
-  uint64_t total = locals_.size();
+  uint32_t n = numLocals_;
   for (uint32_t i = 0; i < groups; i++) {
     uint32_t count;
     uint32_t countAt = r_.offset();
@@ -406,8 +545,7 @@ bool FunctionValidator<L>::readLocals() {
       err_ = readerError();
       return false;
     }
-    total += count;
-    if (total > decoder::limits::kMaxFunctionLocals) {
+    if (uint64_t{n} + count > decoder::limits::kMaxFunctionLocals) {
       err_ = error(countAt, "too many locals (limit " +
                                 std::to_string(decoder::limits::kMaxFunctionLocals) + ")");
       return false;
@@ -422,8 +560,12 @@ bool FunctionValidator<L>::readLocals() {
       err_ = error(typeAt, "malformed value type");
       return false;
     }
-    locals_.insert(locals_.end(), count, static_cast<ValType>(b));
+    if (count == 0) continue;  // (and locals_ may have no storage yet)
+    if (locals_.size() < size_t{n} + count) locals_.resize(size_t{n} + count);
+    std::memset(locals_.data() + n, b, count);
+    n += count;
   }
+  numLocals_ = n;
   (void)at;
   return true;
 }
@@ -676,13 +818,16 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
   const decoder::FunctionBody& body = m_.bodies[funcIndex - m_.numImportedFunctions];
   const uint8_t* base = m_.bytes.data();
   r_ = Reader(base, base + body.offset, base + body.offset + body.size);
-  locals_.assign(funcType_->params().begin(), funcType_->params().end());
+  const uint32_t numParams = funcType_->numParams;
+  if (locals_.size() < numParams) locals_.resize(numParams);
+  for (uint32_t i = 0; i < numParams; i++) locals_[i] = funcType_->types[i];
+  numLocals_ = numParams;
   stack_.clear();
   frames_.clear();
   live_ = true;
   if (!readLocals()) return std::move(err_);
 
-  l.onFunctionStart(*funcType_, locals_);
+  l.onFunctionStart(*funcType_, locals());
   {
     Frame f;
     f.kind = FrameKind::Function;
@@ -692,363 +837,447 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
     f.liveAtStart = true;
     frames_.push_back(f);
   }
+  // The decode loop pushes single values without a capacity check: it keeps more room
+  // above the top than there are bytes left, and every such push consumes a byte.
+  stack_.reserveMore(r_.remaining() + 1);
 
 #define WISP_FAIL() return std::move(err_)
 #define WISP_CHECK(x) \
   if (!(x)) WISP_FAIL()
 
-  while (!frames_.empty()) {
-    if constexpr (L::kCanFail) {
-      if (l.failed()) return l.finish();
+  // Hot state lives in locals (registers): the cursor, the stack top and the current
+  // frame's stack floor. The common, valid forms of frequent instructions are handled
+  // here; anything else (other instructions, any failed check, unusual encodings)
+  // rewinds to the instruction's start and goes to step(), which handles every
+  // instruction and reports errors exactly.
+  const uint8_t* p = r_.pos();
+  const uint8_t* const end = r_.end();
+  ValType* sp = stack_.top;
+  ValType* floor = stack_.base;
+  const ValType* const localTypes = locals_.data();
+  const uint32_t numLocals = numLocals_;
+  const ValType memAddr = m_.memories.empty()          ? ValType::Bottom
+                          : m_.memories[0].limits.is64 ? ValType::I64
+                                                       : ValType::I32;
+
+  // Dispatch is threaded (GNU labels as values): each handler ends with its own
+  // indirect jump through a table by opcode byte. Bytes without a handler of their own
+  // go to op_numeric (no-match patterns for the non-numeric ones) or straight to slow.
+#define WISP_TARGET(b)                               \
+  ((b) == 0x00                  ? &&op_unreachable   \
+   : (b) == 0x02 || (b) == 0x03 ? &&op_block         \
+   : (b) == 0x05                ? &&op_else          \
+   : (b) == 0x0F                ? &&op_return        \
+   : (b) == 0x1B                ? &&op_select        \
+   : (b) == 0x04                ? &&op_if            \
+   : (b) == 0x0B                ? &&op_end           \
+   : (b) == 0x0C                ? &&op_br            \
+   : (b) == 0x0D                ? &&op_br_if         \
+   : (b) == 0x10                ? &&op_call          \
+   : (b) == 0x11                ? &&op_call_indirect \
+   : (b) == 0x1A                ? &&op_drop          \
+   : (b) == 0x20                ? &&op_local_get     \
+   : (b) == 0x21                ? &&op_local_set     \
+   : (b) == 0x22                ? &&op_local_tee     \
+   : (b) == 0x23                ? &&op_global_get    \
+   : (b) == 0x24                ? &&op_global_set    \
+   : (b) >= 0x28 && (b) <= 0x3E ? &&op_memory        \
+   : (b) == 0x41                ? &&op_i32_const     \
+   : (b) == 0x42                ? &&op_i64_const     \
+   : (b) == 0x43                ? &&op_f32_const     \
+   : (b) == 0x44                ? &&op_f64_const     \
+   : detail::hasOwnCase(b)      ? &&slow             \
+                                : &&op_numeric)
+#define WISP_T4(b) WISP_TARGET(b), WISP_TARGET(b + 1), WISP_TARGET(b + 2), WISP_TARGET(b + 3)
+#define WISP_T16(b) WISP_T4(b), WISP_T4(b + 4), WISP_T4(b + 8), WISP_T4(b + 12)
+#define WISP_T64(b) WISP_T16(b), WISP_T16(b + 16), WISP_T16(b + 32), WISP_T16(b + 48)
+  static const void* const kDispatch[256] = {WISP_T64(0), WISP_T64(64), WISP_T64(128),
+                                             WISP_T64(192)};
+#undef WISP_T64
+#undef WISP_T16
+#undef WISP_T4
+#undef WISP_TARGET
+  // Starts the next instruction: the listener may have failed; a body that ends
+  // before its final `end` is reported by step().
+#define WISP_DISPATCH()                                           \
+  do {                                                            \
+    if constexpr (L::kCanFail) {                                  \
+      if (l.failed()) return l.finish();                          \
+    }                                                             \
+    opStart = p;                                                  \
+    if (p >= end) goto slow;                                      \
+    if (live_) l.atOffset(static_cast<uint32_t>(opStart - base)); \
+    goto* kDispatch[*p++];                                        \
+  } while (0)
+  // Listeners built on NullListener have empty per-instruction hooks, so each handler
+  // gets its own copy of the dispatch. A code generator's hooks are large: one shared
+  // copy keeps them inlined.
+  constexpr bool kThreaded = std::is_base_of_v<NullListener, L>;
+#define WISP_NEXT()            \
+  do {                         \
+    if constexpr (kThreaded) { \
+      WISP_DISPATCH();         \
+    } else {                   \
+      goto next;               \
+    }                          \
+  } while (0)
+
+  const uint8_t* opStart = p;
+next:
+  __attribute__((unused));  // with threaded dispatch only the entry reaches it
+  WISP_DISPATCH();
+  {  // block, loop
+  op_block:
+    const uint8_t b = p < end ? *p : 0;
+    BlockSig sig;
+    if (b == 0x40) {
+      sig = BlockSig{};
+    } else if (isValidValTypeByte(b)) {
+      sig = BlockSig{nullptr, 0, &detail::kSingleTypes.t[b], 1};
+    } else {
+      goto slow;
     }
-    opOffset_ = r_.offset();
-    uint8_t byte;
-    if (!r_.readByte(byte))
-      return error(opOffset_, "unexpected end of function (END opcode expected)");
-    op_ = static_cast<Op>(byte);
-    if (live_) l.atOffset(opOffset_);
-    switch (byte) {
-      case 0x00:  // unreachable
-        if (live_) l.onUnreachable();
-        setUnreachable();
-        break;
-      case 0x01:  // nop
-        break;
-      case 0x02:
-      case 0x03: {  // block, loop
-        BlockSig sig;
-        WISP_CHECK(readBlockType(sig));
-        WISP_CHECK(pushFrame(byte == 0x02 ? FrameKind::Block : FrameKind::Loop, sig));
-        if (live_) {
-          if (byte == 0x02) {
-            l.onBlock(frames_.back());
-          } else {
-            l.onLoop(frames_.back());
-          }
-        }
-        break;
-      }
-      case 0x04: {  // if
-        BlockSig sig;
-        WISP_CHECK(readBlockType(sig));
-        WISP_CHECK(pop(ValType::I32));
-        WISP_CHECK(pushFrame(FrameKind::If, sig));
-        if (live_) l.onIf(frames_.back());
-        break;
-      }
-      case 0x05: {  // else
-        Frame& f = frames_.back();
-        if (f.kind != FrameKind::If) return error(opOffset_, "else without matching if");
-        WISP_CHECK(popValues(f.sig.results, f.sig.numResults));
-        if (stack_.size() != f.height) {
-          return error(opOffset_, "type mismatch: values remaining on the stack before else");
-        }
-        if (f.liveAtStart) l.onElse(f, live_);
-        if (live_) f.branchedTo = true;  // the then-arm reaches the end label
-        f.kind = FrameKind::Else;
-        f.unreachable = false;
-        live_ = f.liveAtStart;
-        pushValues(f.sig.params, f.sig.numParams);
-        break;
-      }
-      case 0x0B:  // end
-        WISP_CHECK(endFrame(l));
-        break;
-      case 0x0C: {  // br
-        uint32_t depth;
-        WISP_CHECK(readIndex(depth) && checkLabel(depth));
-        Frame& t = frameAt(depth);
-        WISP_CHECK(popValues(t.labelTypes(), t.labelArity()));
-        if (live_) {
-          t.branchedTo = true;
-          l.onBr(t);
-        }
-        setUnreachable();
-        break;
-      }
-      case 0x0D: {  // br_if
-        uint32_t depth;
-        WISP_CHECK(readIndex(depth) && checkLabel(depth));
-        WISP_CHECK(pop(ValType::I32));
-        Frame& t = frameAt(depth);
-        // Pop and re-push the label types (the branch passes them on when not taken).
-        WISP_CHECK(popValues(t.labelTypes(), t.labelArity()));
-        pushValues(t.labelTypes(), t.labelArity());
-        if (live_) {
-          t.branchedTo = true;
-          l.onBrIf(t);
-        }
-        break;
-      }
-      case 0x0E:  // br_table
-        WISP_CHECK(doBrTable(l));
-        break;
-      case 0x0F: {  // return
-        Frame& f = frames_.front();
-        WISP_CHECK(popValues(f.sig.results, f.sig.numResults));
-        if (live_) l.onReturn();
-        setUnreachable();
-        break;
-      }
-      case 0x10:
-      case 0x12: {  // call, return_call
-        if (byte == 0x12 && !features_.tailCall) {
-          return error(opOffset_, "illegal opcode 0x12 (tail calls not enabled)");
-        }
-        uint32_t f;
-        WISP_CHECK(readIndex(f));
-        if (f >= m_.functions.size())
-          return error(opOffset_, "unknown function " + std::to_string(f));
-        const FuncType& t = m_.functionType(f);
-        WISP_CHECK(popValues(t.types.data(), t.numParams));
-        if (byte == 0x12) {
-          WISP_CHECK(resultsMatchCaller(t));
-          if (live_) l.onReturnCall(f, t);
-          setUnreachable();
-        } else {
-          pushValues(t.types.data() + t.numParams, t.numResults());
-          if (live_) l.onCall(f, t);
-        }
-        break;
-      }
-      case 0x11:
-        WISP_CHECK(doCallIndirect(l, false));
-        break;
-      case 0x13:
-        if (!features_.tailCall) {
-          return error(opOffset_, "illegal opcode 0x13 (tail calls not enabled)");
-        }
-        WISP_CHECK(doCallIndirect(l, true));
-        break;
-      case 0x1A: {  // drop
-        ValType t;
-        WISP_CHECK(popAny(t));
-        if (live_) l.onDrop();
-        break;
-      }
-      case 0x1B: {  // select
-        ValType t1, t2;
-        WISP_CHECK(pop(ValType::I32));
-        WISP_CHECK(popAny(t1));
-        WISP_CHECK(popAny(t2));
-        if (isReference(t1) || isReference(t2)) {
-          return error(opOffset_, "type mismatch: select without a type needs numeric operands");
-        }
-        if (t1 != t2 && t1 != ValType::Bottom && t2 != ValType::Bottom) {
-          return error(opOffset_, std::string("type mismatch in select: ") + valTypeName(t1) +
-                                      " vs " + valTypeName(t2));
-        }
-        ValType t = t1 == ValType::Bottom ? t2 : t1;
-        push(t);
-        if (live_) l.onSelect(t);
-        break;
-      }
-      case 0x1C: {  // select t*
-        uint32_t n;
-        WISP_CHECK(readIndex(n));
-        if (n != 1) return error(opOffset_, "invalid result arity for typed select");
-        uint8_t b;
-        uint32_t at = r_.offset();
-        if (!r_.readByte(b)) return readerError();
-        if (!isValidValTypeByte(b)) return error(at, "malformed value type");
-        ValType t = static_cast<ValType>(b);
-        WISP_CHECK(pop(ValType::I32));
-        WISP_CHECK(pop(t));
-        WISP_CHECK(pop(t));
-        push(t);
-        if (live_) l.onSelect(t);
-        break;
-      }
-      case 0x20:
-      case 0x21:
-      case 0x22: {  // local.get/set/tee
-        uint32_t i;
-        WISP_CHECK(readIndex(i));
-        if (i >= locals_.size()) return error(opOffset_, "unknown local " + std::to_string(i));
-        ValType t = locals_[i];
-        if (byte == 0x20) {
-          push(t);
-          if (live_) l.onLocalGet(i);
-        } else {
-          WISP_CHECK(pop(t));
-          if (byte == 0x22) {
-            push(t);
-            if (live_) l.onLocalTee(i);
-          } else if (live_) {
-            l.onLocalSet(i);
-          }
-        }
-        break;
-      }
-      case 0x23:
-      case 0x24: {  // global.get/set
-        uint32_t i;
-        WISP_CHECK(readIndex(i));
-        if (i >= m_.globals.size()) return error(opOffset_, "unknown global " + std::to_string(i));
-        const GlobalType& g = m_.globals[i].type;
-        if (byte == 0x23) {
-          push(g.type);
-          if (live_) l.onGlobalGet(i);
-        } else {
-          if (!g.isMutable)
-            return error(opOffset_, "global is immutable: global " + std::to_string(i));
-          WISP_CHECK(pop(g.type));
-          if (live_) l.onGlobalSet(i);
-        }
-        break;
-      }
-      case 0x25:
-      case 0x26: {  // table.get/set
-        uint32_t t;
-        WISP_CHECK(readIndex(t) && checkTable(t));
-        ValType et = m_.tables[t].elemType;
-        if (byte == 0x25) {
-          WISP_CHECK(pop(ValType::I32));
-          push(et);
-          if (live_) l.onTableGet(t);
-        } else {
-          WISP_CHECK(pop(et));
-          WISP_CHECK(pop(ValType::I32));
-          if (live_) l.onTableSet(t);
-        }
-        break;
-      }
-      case 0x28:
-      case 0x29:
-      case 0x2A:
-      case 0x2B:
-      case 0x2C:
-      case 0x2D:
-      case 0x2E:
-      case 0x2F:
-      case 0x30:
-      case 0x31:
-      case 0x32:
-      case 0x33:
-      case 0x34:
-      case 0x35: {
-        const OpInfo& info = opInfoByIndex(byte);
-        MemArg arg;
-        WISP_CHECK(readMemArg(info.log2Align, arg));
-        const ValType addr = m_.memories[arg.memory].limits.is64 ? ValType::I64 : ValType::I32;
-        WISP_CHECK(pop(addr));
-        push(detail::kSigTable.entries[static_cast<int>(info.sig)].result);
-        if (live_) l.onLoad(op_, arg);
-        break;
-      }
-      case 0x36:
-      case 0x37:
-      case 0x38:
-      case 0x39:
-      case 0x3A:
-      case 0x3B:
-      case 0x3C:
-      case 0x3D:
-      case 0x3E: {
-        const OpInfo& info = opInfoByIndex(byte);
-        MemArg arg;
-        WISP_CHECK(readMemArg(info.log2Align, arg));
-        const ValType addr = m_.memories[arg.memory].limits.is64 ? ValType::I64 : ValType::I32;
-        WISP_CHECK(pop(detail::kSigTable.entries[static_cast<int>(info.sig)].params[1]));
-        WISP_CHECK(pop(addr));
-        if (live_) l.onStore(op_, arg);
-        break;
-      }
-      case 0x3F:
-      case 0x40: {  // memory.size, memory.grow
-        uint32_t mem;
-        WISP_CHECK(readMemoryIndexByte(mem));
-        const ValType addr = m_.memories[mem].limits.is64 ? ValType::I64 : ValType::I32;
-        if (byte == 0x3F) {
-          push(addr);
-          if (live_) l.onMemorySize(mem);
-        } else {
-          WISP_CHECK(pop(addr));
-          push(addr);
-          if (live_) l.onMemoryGrow(mem);
-        }
-        break;
-      }
-      case 0x41: {
-        int32_t v;
-        if (!r_.readS32(v)) return readerError();
-        push(ValType::I32);
-        if (live_) l.onI32Const(v);
-        break;
-      }
-      case 0x42: {
-        int64_t v;
-        if (!r_.readS64(v)) return readerError();
-        push(ValType::I64);
-        if (live_) l.onI64Const(v);
-        break;
-      }
-      case 0x43: {
-        uint32_t v;
-        if (!r_.readF32Bits(v)) return readerError();
-        push(ValType::F32);
-        if (live_) l.onF32Const(v);
-        break;
-      }
-      case 0x44: {
-        uint64_t v;
-        if (!r_.readF64Bits(v)) return readerError();
-        push(ValType::F64);
-        if (live_) l.onF64Const(v);
-        break;
-      }
-      case 0xD0: {  // ref.null
-        uint8_t b;
-        uint32_t at = r_.offset();
-        if (!r_.readByte(b)) return readerError();
-        if (b != 0x70 && b != 0x6F) return error(at, "malformed reference type");
-        push(static_cast<ValType>(b));
-        if (live_) l.onRefNull(static_cast<ValType>(b));
-        break;
-      }
-      case 0xD1: {  // ref.is_null
-        ValType t;
-        WISP_CHECK(popAny(t));
-        if (t != ValType::Bottom && !isReference(t)) {
-          return error(opOffset_,
-                       std::string("type mismatch in ref.is_null: expected a reference, got ") +
-                           valTypeName(t));
-        }
-        push(ValType::I32);
-        if (live_) l.onRefIsNull();
-        break;
-      }
-      case 0xD2: {  // ref.func
-        uint32_t f;
-        WISP_CHECK(readIndex(f));
-        if (f >= m_.functions.size())
-          return error(opOffset_, "unknown function " + std::to_string(f));
-        if (!m_.declaredFunctionRefs[f]) {
-          return error(opOffset_, "undeclared function reference " + std::to_string(f));
-        }
-        push(ValType::FuncRef);
-        if (live_) l.onRefFunc(f);
-        break;
-      }
-      case 0xFC:
-        WISP_CHECK(doPrefixFC(l));
-        break;
-      case 0xFD:
-        WISP_CHECK(doPrefixFD(l));
-        break;
-      default: {
-        // Numeric instructions: typed from the opcode table alone.
-        const OpInfo& info = opInfoByIndex(byte);
-        if (info.text && info.sig != Sig::Special && info.immediate == Immediate::None) {
-          WISP_CHECK(doSimple(l, op_, info.sig));
-          break;
-        }
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "illegal opcode 0x%02x", byte);
-        return error(opOffset_, buf);
+    p++;
+    Frame f;
+    f.kind = *opStart == 0x02 ? FrameKind::Block : FrameKind::Loop;
+    f.sig = sig;
+    f.height = static_cast<uint32_t>(sp - stack_.base);
+    f.liveAtStart = live_;
+    frames_.push_back(f);
+    floor = sp;
+    if (live_) {
+      if (*opStart == 0x02) {
+        l.onBlock(frames_.back());
+      } else {
+        l.onLoop(frames_.back());
       }
     }
+    WISP_NEXT();
   }
+  {  // if
+  op_if:
+    const uint8_t b = p < end ? *p : 0;
+    BlockSig sig;
+    if (b == 0x40) {
+      sig = BlockSig{};
+    } else if (isValidValTypeByte(b)) {
+      sig = BlockSig{nullptr, 0, &detail::kSingleTypes.t[b], 1};
+    } else {
+      goto slow;
+    }
+    if (sp == floor || sp[-1] != ValType::I32) goto slow;
+    p++;
+    sp--;
+    Frame f;
+    f.kind = FrameKind::If;
+    f.sig = sig;
+    f.height = static_cast<uint32_t>(sp - stack_.base);
+    f.liveAtStart = live_;
+    frames_.push_back(f);
+    floor = sp;
+    if (live_) l.onIf(frames_.back());
+    WISP_NEXT();
+  }
+  {  // end
+  op_end:
+    Frame& f = frames_.back();
+    // The frame's results exactly, and for a one-armed if no types at all.
+    if (static_cast<size_t>(sp - floor) != f.sig.numResults) goto slow;
+    if (f.kind == FrameKind::If && (f.sig.numParams | f.sig.numResults) != 0) goto slow;
+    for (uint32_t k = 0; k < f.sig.numResults; k++) {
+      if (floor[k] != f.sig.results[k]) goto slow;
+    }
+    const bool fallthroughLive = live_;
+    if (f.liveAtStart) l.onEnd(f, fallthroughLive);
+    live_ = f.liveAtStart && (fallthroughLive || (f.kind != FrameKind::Loop && f.branchedTo) ||
+                              f.kind == FrameKind::If);
+    // The results stay where they are: popped and pushed back unchanged.
+    frames_.pop_back();
+    if (frames_.empty()) {
+      r_.setPos(p);
+      stack_.top = sp;
+      goto done;
+    }
+    floor = stack_.base + frames_.back().height;
+    WISP_NEXT();
+  }
+  {  // br
+  op_br:
+    const auto [q, depth] = decoder::decodeU32(p, end);
+    if (!q || depth >= frames_.size()) goto slow;
+    Frame& t = frameAt(depth);
+    if (!labelMatches(t, sp, floor, 0)) goto slow;
+    p = q;
+    if (live_) {
+      t.branchedTo = true;
+      l.onBr(t);
+    }
+    Frame& f = frames_.back();
+    sp = floor;
+    f.unreachable = true;
+    live_ = false;
+    WISP_NEXT();
+  }
+  {  // br_if
+  op_br_if:
+    const auto [q, depth] = decoder::decodeU32(p, end);
+    if (!q || depth >= frames_.size()) goto slow;
+    if (sp == floor || sp[-1] != ValType::I32) goto slow;
+    Frame& t = frameAt(depth);
+    if (!labelMatches(t, sp, floor, 1)) goto slow;
+    p = q;
+    sp--;  // the label's values are popped and pushed back unchanged
+    if (live_) {
+      t.branchedTo = true;
+      l.onBrIf(t);
+    }
+    WISP_NEXT();
+  }
+  {  // call
+  op_call:
+    const auto [q, fi] = decoder::decodeU32(p, end);
+    if (!q || fi >= m_.functions.size()) goto slow;
+    const FuncType& t = m_.functionType(fi);
+    const uint32_t np = t.numParams, nr = t.numResults();
+    const ValType* types = t.types.data();
+    if (static_cast<size_t>(sp - floor) < np) goto slow;
+    const ValType* args = sp - np;
+    for (uint32_t k = 0; k < np; k++) {
+      if (args[k] != types[k]) goto slow;
+    }
+    // Room for the results and, as the invariant wants, the bytes still to come.
+    if (static_cast<size_t>(stack_.cap - (sp - np)) <= nr + static_cast<size_t>(end - q)) goto slow;
+    p = q;
+    sp -= np;
+    for (uint32_t k = 0; k < nr; k++) sp[k] = types[np + k];
+    sp += nr;
+    if (live_) l.onCall(fi, t);
+    WISP_NEXT();
+  }
+  {  // call_indirect
+  op_call_indirect:
+    const auto [q1, typeIndex] = decoder::decodeU32(p, end);
+    if (!q1 || typeIndex >= m_.types.size()) goto slow;
+    const auto [q, tableIndex] = decoder::decodeU32(q1, end);
+    if (!q || tableIndex >= m_.tables.size() ||
+        m_.tables[tableIndex].elemType != ValType::FuncRef) {
+      goto slow;
+    }
+    const FuncType& t = m_.types[typeIndex];
+    const uint32_t np = t.numParams, nr = t.numResults();
+    const ValType* types = t.types.data();
+    if (static_cast<size_t>(sp - floor) < size_t{np} + 1 || sp[-1] != ValType::I32) goto slow;
+    const ValType* args = sp - 1 - np;
+    for (uint32_t k = 0; k < np; k++) {
+      if (args[k] != types[k]) goto slow;
+    }
+    if (static_cast<size_t>(stack_.cap - (sp - 1 - np)) <= nr + static_cast<size_t>(end - q))
+      goto slow;
+    p = q;
+    sp -= np + 1;
+    for (uint32_t k = 0; k < nr; k++) sp[k] = types[np + k];
+    sp += nr;
+    if (live_) l.onCallIndirect(typeIndex, tableIndex, t);
+    WISP_NEXT();
+  }
+  {
+  op_drop:
+    if (sp == floor) goto slow;
+    sp--;
+    if (live_) l.onDrop();
+    WISP_NEXT();
+  }
+  {  // unreachable
+  op_unreachable:
+    if (live_) l.onUnreachable();
+    sp = floor;
+    frames_.back().unreachable = true;
+    live_ = false;
+    WISP_NEXT();
+  }
+  {  // else of an if without parameters
+  op_else:
+    Frame& f = frames_.back();
+    if (f.kind != FrameKind::If || f.sig.numParams != 0) goto slow;
+    if (static_cast<size_t>(sp - floor) != f.sig.numResults) goto slow;
+    for (uint32_t k = 0; k < f.sig.numResults; k++) {
+      if (floor[k] != f.sig.results[k]) goto slow;
+    }
+    if (f.liveAtStart) l.onElse(f, live_);
+    if (live_) f.branchedTo = true;  // the then-arm reaches the end label
+    f.kind = FrameKind::Else;
+    f.unreachable = false;
+    live_ = f.liveAtStart;
+    sp = floor;
+    WISP_NEXT();
+  }
+  {  // return
+  op_return:
+    const Frame& fn = frames_.front();
+    const uint32_t n = fn.sig.numResults;
+    if (static_cast<size_t>(sp - floor) < n) goto slow;
+    const ValType* vals = sp - n;
+    for (uint32_t k = 0; k < n; k++) {
+      if (vals[k] != fn.sig.results[k]) goto slow;
+    }
+    if (live_) l.onReturn();
+    sp = floor;
+    frames_.back().unreachable = true;
+    live_ = false;
+    WISP_NEXT();
+  }
+  {  // select without a type: two equal numeric or vector operands
+  op_select:
+    if (static_cast<size_t>(sp - floor) < 3 || sp[-1] != ValType::I32) goto slow;
+    const ValType t = sp[-2];
+    if (t != sp[-3] || t == ValType::Bottom || isReference(t)) goto slow;
+    sp -= 2;
+    if (live_) l.onSelect(t);
+    WISP_NEXT();
+  }
+  {  // local.get
+  op_local_get:
+    const auto [q, i] = decoder::decodeU32(p, end);
+    if (!q || i >= numLocals) goto slow;
+    p = q;
+    *sp++ = localTypes[i];
+    if (live_) l.onLocalGet(i);
+    WISP_NEXT();
+  }
+  {  // local.set
+  op_local_set:
+    const auto [q, i] = decoder::decodeU32(p, end);
+    if (!q || i >= numLocals || sp == floor || sp[-1] != localTypes[i]) goto slow;
+    p = q;
+    sp--;
+    if (live_) l.onLocalSet(i);
+    WISP_NEXT();
+  }
+  {  // local.tee
+  op_local_tee:
+    const auto [q, i] = decoder::decodeU32(p, end);
+    if (!q || i >= numLocals || sp == floor || sp[-1] != localTypes[i]) goto slow;
+    p = q;
+    if (live_) l.onLocalTee(i);
+    WISP_NEXT();
+  }
+  {  // global.get
+  op_global_get:
+    const auto [q, i] = decoder::decodeU32(p, end);
+    if (!q || i >= m_.globals.size()) goto slow;
+    p = q;
+    *sp++ = m_.globals[i].type.type;
+    if (live_) l.onGlobalGet(i);
+    WISP_NEXT();
+  }
+  {  // global.set
+  op_global_set:
+    const auto [q, i] = decoder::decodeU32(p, end);
+    if (!q || i >= m_.globals.size()) goto slow;
+    const GlobalType& g = m_.globals[i].type;
+    if (!g.isMutable || sp == floor || sp[-1] != g.type) goto slow;
+    p = q;
+    sp--;
+    if (live_) l.onGlobalSet(i);
+    WISP_NEXT();
+  }
+  {  // loads and stores on memory 0
+  op_memory:
+    const detail::MemOpTypes& mo = detail::kMemOps.entries[*opStart];
+    // The alignment as one byte; a multi-memory bit makes it too large too.
+    if (p >= end || *p > mo.maxAlignLog2 || memAddr == ValType::Bottom) goto slow;
+    MemArg arg;
+    arg.alignLog2 = *p;
+    const uint8_t* q;
+    if (memAddr == ValType::I32) {
+      const auto off = decoder::decodeU32(p + 1, end);
+      q = off.next;
+      arg.offset = off.value;
+    } else {
+      const auto off = decoder::decodeU64Tail(p + 1, end);
+      q = off.next;
+      arg.offset = off.value;
+    }
+    if (!q) goto slow;
+    if (mo.isStore) {
+      if (static_cast<size_t>(sp - floor) < 2 || sp[-1] != mo.type || sp[-2] != memAddr) goto slow;
+      p = q;
+      sp -= 2;
+      if (live_) l.onStore(static_cast<Op>(*opStart), arg);
+    } else {
+      if (sp == floor || sp[-1] != memAddr) goto slow;
+      p = q;
+      sp[-1] = mo.type;
+      if (live_) l.onLoad(static_cast<Op>(*opStart), arg);
+    }
+    WISP_NEXT();
+  }
+  {  // i32.const
+  op_i32_const:
+    const auto [q, v] = decoder::decodeS32(p, end);
+    if (!q) goto slow;
+    p = q;
+    *sp++ = ValType::I32;
+    if (live_) l.onI32Const(v);
+    WISP_NEXT();
+  }
+  {  // i64.const
+  op_i64_const:
+    const auto [q, v] = decoder::decodeS64(p, end);
+    if (!q) goto slow;
+    p = q;
+    *sp++ = ValType::I64;
+    if (live_) l.onI64Const(v);
+    WISP_NEXT();
+  }
+  {  // f32.const
+  op_f32_const:
+    if (end - p < 4) goto slow;
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    p += 4;
+    *sp++ = ValType::F32;
+    if (live_) l.onF32Const(v);
+    WISP_NEXT();
+  }
+  {  // f64.const
+  op_f64_const:
+    if (end - p < 8) goto slow;
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    p += 8;
+    *sp++ = ValType::F64;
+    if (live_) l.onF64Const(v);
+    WISP_NEXT();
+  }
+  {
+  op_numeric:
+    // Numeric instructions with a fixed signature: the top operand types, read as
+    // one word, must equal the expected ones. Other opcodes never match.
+    const detail::SimpleOp& s = detail::kSimpleOps.entries[*opStart];
+    uint32_t top4;
+    std::memcpy(&top4, sp - 4, 4);
+    if (static_cast<size_t>(sp - floor) < s.numParams || (top4 & s.mask) != s.pattern) goto slow;
+    sp -= s.numParams;
+    *sp = s.result;
+    sp += s.hasResult;
+    if (live_) l.onNumeric(static_cast<Op>(*opStart));
+    WISP_NEXT();
+  }
+slow:
+  r_.setPos(opStart);
+  stack_.top = sp;
+  if (!step(l)) WISP_FAIL();
+  if (frames_.empty()) goto done;
+  // Restore the invariant: more room above the top than bytes left.
+  stack_.reserveMore(r_.remaining() + 1);
+  p = r_.pos();
+  sp = stack_.top;
+  floor = stack_.base + frames_.back().height;
+  WISP_NEXT();
+done:
+#undef WISP_NEXT
+#undef WISP_DISPATCH
 #undef WISP_CHECK
 #undef WISP_FAIL
 
@@ -1056,6 +1285,368 @@ Result<void> FunctionValidator<L>::run(uint32_t funcIndex, L& l) {
     return error(r_.offset(), "section size mismatch: operators after the function's final end");
   }
   return l.finish();
+}
+
+// One instruction at the reader's position, with every check and error message: the
+// decode loop's path for everything it does not handle inline. Returns false with
+// err_ set when the instruction is invalid.
+template <typename L>
+bool FunctionValidator<L>::step(L& l) {
+#define WISP_FAIL() return false
+#define WISP_CHECK(x) \
+  if (!(x)) WISP_FAIL()
+  opOffset_ = r_.offset();
+  uint8_t byte;
+  if (!r_.readByte(byte))
+    return failWith(error(opOffset_, "unexpected end of function (END opcode expected)"));
+  op_ = static_cast<Op>(byte);
+  switch (byte) {
+    case 0x00:  // unreachable
+      if (live_) l.onUnreachable();
+      setUnreachable();
+      break;
+    case 0x01:  // nop
+      break;
+    case 0x02:
+    case 0x03: {  // block, loop
+      BlockSig sig;
+      WISP_CHECK(readBlockType(sig));
+      WISP_CHECK(pushFrame(byte == 0x02 ? FrameKind::Block : FrameKind::Loop, sig));
+      if (live_) {
+        if (byte == 0x02) {
+          l.onBlock(frames_.back());
+        } else {
+          l.onLoop(frames_.back());
+        }
+      }
+      break;
+    }
+    case 0x04: {  // if
+      BlockSig sig;
+      WISP_CHECK(readBlockType(sig));
+      WISP_CHECK(pop(ValType::I32));
+      WISP_CHECK(pushFrame(FrameKind::If, sig));
+      if (live_) l.onIf(frames_.back());
+      break;
+    }
+    case 0x05: {  // else
+      Frame& f = frames_.back();
+      if (f.kind != FrameKind::If) return failWith(error(opOffset_, "else without matching if"));
+      WISP_CHECK(popValues(f.sig.results, f.sig.numResults));
+      if (stack_.size() != f.height) {
+        return failWith(
+            error(opOffset_, "type mismatch: values remaining on the stack before else"));
+      }
+      if (f.liveAtStart) l.onElse(f, live_);
+      if (live_) f.branchedTo = true;  // the then-arm reaches the end label
+      f.kind = FrameKind::Else;
+      f.unreachable = false;
+      live_ = f.liveAtStart;
+      pushValues(f.sig.params, f.sig.numParams);
+      break;
+    }
+    case 0x0B:  // end
+      WISP_CHECK(endFrame(l));
+      break;
+    case 0x0C: {  // br
+      uint32_t depth;
+      WISP_CHECK(readIndex(depth) && checkLabel(depth));
+      Frame& t = frameAt(depth);
+      WISP_CHECK(popValues(t.labelTypes(), t.labelArity()));
+      if (live_) {
+        t.branchedTo = true;
+        l.onBr(t);
+      }
+      setUnreachable();
+      break;
+    }
+    case 0x0D: {  // br_if
+      uint32_t depth;
+      WISP_CHECK(readIndex(depth) && checkLabel(depth));
+      WISP_CHECK(pop(ValType::I32));
+      Frame& t = frameAt(depth);
+      // Pop and re-push the label types (the branch passes them on when not taken).
+      WISP_CHECK(popValues(t.labelTypes(), t.labelArity()));
+      pushValues(t.labelTypes(), t.labelArity());
+      if (live_) {
+        t.branchedTo = true;
+        l.onBrIf(t);
+      }
+      break;
+    }
+    case 0x0E:  // br_table
+      WISP_CHECK(doBrTable(l));
+      break;
+    case 0x0F: {  // return
+      Frame& f = frames_.front();
+      WISP_CHECK(popValues(f.sig.results, f.sig.numResults));
+      if (live_) l.onReturn();
+      setUnreachable();
+      break;
+    }
+    case 0x10:
+    case 0x12: {  // call, return_call
+      if (byte == 0x12 && !features_.tailCall) {
+        return failWith(error(opOffset_, "illegal opcode 0x12 (tail calls not enabled)"));
+      }
+      uint32_t f;
+      WISP_CHECK(readIndex(f));
+      if (f >= m_.functions.size())
+        return failWith(error(opOffset_, "unknown function " + std::to_string(f)));
+      const FuncType& t = m_.functionType(f);
+      WISP_CHECK(popValues(t.types.data(), t.numParams));
+      if (byte == 0x12) {
+        WISP_CHECK(resultsMatchCaller(t));
+        if (live_) l.onReturnCall(f, t);
+        setUnreachable();
+      } else {
+        pushValues(t.types.data() + t.numParams, t.numResults());
+        if (live_) l.onCall(f, t);
+      }
+      break;
+    }
+    case 0x11:
+      WISP_CHECK(doCallIndirect(l, false));
+      break;
+    case 0x13:
+      if (!features_.tailCall) {
+        return failWith(error(opOffset_, "illegal opcode 0x13 (tail calls not enabled)"));
+      }
+      WISP_CHECK(doCallIndirect(l, true));
+      break;
+    case 0x1A: {  // drop
+      ValType t;
+      WISP_CHECK(popAny(t));
+      if (live_) l.onDrop();
+      break;
+    }
+    case 0x1B: {  // select
+      ValType t1, t2;
+      WISP_CHECK(pop(ValType::I32));
+      WISP_CHECK(popAny(t1));
+      WISP_CHECK(popAny(t2));
+      if (isReference(t1) || isReference(t2)) {
+        return failWith(
+            error(opOffset_, "type mismatch: select without a type needs numeric operands"));
+      }
+      if (t1 != t2 && t1 != ValType::Bottom && t2 != ValType::Bottom) {
+        return failWith(error(opOffset_, std::string("type mismatch in select: ") +
+                                             valTypeName(t1) + " vs " + valTypeName(t2)));
+      }
+      ValType t = t1 == ValType::Bottom ? t2 : t1;
+      push(t);
+      if (live_) l.onSelect(t);
+      break;
+    }
+    case 0x1C: {  // select t*
+      uint32_t n;
+      WISP_CHECK(readIndex(n));
+      if (n != 1) return failWith(error(opOffset_, "invalid result arity for typed select"));
+      uint8_t b;
+      uint32_t at = r_.offset();
+      if (!r_.readByte(b)) return failWith(readerError());
+      if (!isValidValTypeByte(b)) return failWith(error(at, "malformed value type"));
+      ValType t = static_cast<ValType>(b);
+      WISP_CHECK(pop(ValType::I32));
+      WISP_CHECK(pop(t));
+      WISP_CHECK(pop(t));
+      push(t);
+      if (live_) l.onSelect(t);
+      break;
+    }
+    case 0x20:
+    case 0x21:
+    case 0x22: {  // local.get/set/tee
+      uint32_t i;
+      WISP_CHECK(readIndex(i));
+      if (i >= numLocals_) return failWith(error(opOffset_, "unknown local " + std::to_string(i)));
+      ValType t = locals_[i];
+      if (byte == 0x20) {
+        push(t);
+        if (live_) l.onLocalGet(i);
+      } else {
+        WISP_CHECK(pop(t));
+        if (byte == 0x22) {
+          push(t);
+          if (live_) l.onLocalTee(i);
+        } else if (live_) {
+          l.onLocalSet(i);
+        }
+      }
+      break;
+    }
+    case 0x23:
+    case 0x24: {  // global.get/set
+      uint32_t i;
+      WISP_CHECK(readIndex(i));
+      if (i >= m_.globals.size())
+        return failWith(error(opOffset_, "unknown global " + std::to_string(i)));
+      const GlobalType& g = m_.globals[i].type;
+      if (byte == 0x23) {
+        push(g.type);
+        if (live_) l.onGlobalGet(i);
+      } else {
+        if (!g.isMutable)
+          return failWith(error(opOffset_, "global is immutable: global " + std::to_string(i)));
+        WISP_CHECK(pop(g.type));
+        if (live_) l.onGlobalSet(i);
+      }
+      break;
+    }
+    case 0x25:
+    case 0x26: {  // table.get/set
+      uint32_t t;
+      WISP_CHECK(readIndex(t) && checkTable(t));
+      ValType et = m_.tables[t].elemType;
+      if (byte == 0x25) {
+        WISP_CHECK(pop(ValType::I32));
+        push(et);
+        if (live_) l.onTableGet(t);
+      } else {
+        WISP_CHECK(pop(et));
+        WISP_CHECK(pop(ValType::I32));
+        if (live_) l.onTableSet(t);
+      }
+      break;
+    }
+    case 0x28:
+    case 0x29:
+    case 0x2A:
+    case 0x2B:
+    case 0x2C:
+    case 0x2D:
+    case 0x2E:
+    case 0x2F:
+    case 0x30:
+    case 0x31:
+    case 0x32:
+    case 0x33:
+    case 0x34:
+    case 0x35: {
+      const OpInfo& info = opInfoByIndex(byte);
+      MemArg arg;
+      WISP_CHECK(readMemArg(info.log2Align, arg));
+      const ValType addr = m_.memories[arg.memory].limits.is64 ? ValType::I64 : ValType::I32;
+      WISP_CHECK(pop(addr));
+      push(detail::kSigTable.entries[static_cast<int>(info.sig)].result);
+      if (live_) l.onLoad(op_, arg);
+      break;
+    }
+    case 0x36:
+    case 0x37:
+    case 0x38:
+    case 0x39:
+    case 0x3A:
+    case 0x3B:
+    case 0x3C:
+    case 0x3D:
+    case 0x3E: {
+      const OpInfo& info = opInfoByIndex(byte);
+      MemArg arg;
+      WISP_CHECK(readMemArg(info.log2Align, arg));
+      const ValType addr = m_.memories[arg.memory].limits.is64 ? ValType::I64 : ValType::I32;
+      WISP_CHECK(pop(detail::kSigTable.entries[static_cast<int>(info.sig)].params[1]));
+      WISP_CHECK(pop(addr));
+      if (live_) l.onStore(op_, arg);
+      break;
+    }
+    case 0x3F:
+    case 0x40: {  // memory.size, memory.grow
+      uint32_t mem;
+      WISP_CHECK(readMemoryIndexByte(mem));
+      const ValType addr = m_.memories[mem].limits.is64 ? ValType::I64 : ValType::I32;
+      if (byte == 0x3F) {
+        push(addr);
+        if (live_) l.onMemorySize(mem);
+      } else {
+        WISP_CHECK(pop(addr));
+        push(addr);
+        if (live_) l.onMemoryGrow(mem);
+      }
+      break;
+    }
+    case 0x41: {
+      int32_t v;
+      if (!r_.readS32(v)) return failWith(readerError());
+      push(ValType::I32);
+      if (live_) l.onI32Const(v);
+      break;
+    }
+    case 0x42: {
+      int64_t v;
+      if (!r_.readS64(v)) return failWith(readerError());
+      push(ValType::I64);
+      if (live_) l.onI64Const(v);
+      break;
+    }
+    case 0x43: {
+      uint32_t v;
+      if (!r_.readF32Bits(v)) return failWith(readerError());
+      push(ValType::F32);
+      if (live_) l.onF32Const(v);
+      break;
+    }
+    case 0x44: {
+      uint64_t v;
+      if (!r_.readF64Bits(v)) return failWith(readerError());
+      push(ValType::F64);
+      if (live_) l.onF64Const(v);
+      break;
+    }
+    case 0xD0: {  // ref.null
+      uint8_t b;
+      uint32_t at = r_.offset();
+      if (!r_.readByte(b)) return failWith(readerError());
+      if (b != 0x70 && b != 0x6F) return failWith(error(at, "malformed reference type"));
+      push(static_cast<ValType>(b));
+      if (live_) l.onRefNull(static_cast<ValType>(b));
+      break;
+    }
+    case 0xD1: {  // ref.is_null
+      ValType t;
+      WISP_CHECK(popAny(t));
+      if (t != ValType::Bottom && !isReference(t)) {
+        return failWith(error(
+            opOffset_, std::string("type mismatch in ref.is_null: expected a reference, got ") +
+                           valTypeName(t)));
+      }
+      push(ValType::I32);
+      if (live_) l.onRefIsNull();
+      break;
+    }
+    case 0xD2: {  // ref.func
+      uint32_t f;
+      WISP_CHECK(readIndex(f));
+      if (f >= m_.functions.size())
+        return failWith(error(opOffset_, "unknown function " + std::to_string(f)));
+      if (!m_.declaredFunctionRefs[f]) {
+        return failWith(error(opOffset_, "undeclared function reference " + std::to_string(f)));
+      }
+      push(ValType::FuncRef);
+      if (live_) l.onRefFunc(f);
+      break;
+    }
+    case 0xFC:
+      WISP_CHECK(doPrefixFC(l));
+      break;
+    case 0xFD:
+      WISP_CHECK(doPrefixFD(l));
+      break;
+    default: {
+      // Numeric instructions: typed from the opcode table alone.
+      const OpInfo& info = opInfoByIndex(byte);
+      if (info.text && info.sig != Sig::Special && info.immediate == Immediate::None) {
+        WISP_CHECK(doSimple(l, op_, info.sig));
+        break;
+      }
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "illegal opcode 0x%02x", byte);
+      return failWith(error(opOffset_, buf));
+    }
+  }
+  return true;
+#undef WISP_CHECK
+#undef WISP_FAIL
 }
 
 template <typename L>
