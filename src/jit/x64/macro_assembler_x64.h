@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <vector>
 
 #include "decoder/opcodes.h"
@@ -207,8 +208,15 @@ class MacroAssembler {
       xmmFromGp(dst, Reg::gp(11), true);
     }
   }
-  void store(int32_t slot, Reg src, ValType t) {
-    if (isGpType(t) && as_.direct()) return as_.frameRM(t != ValType::I32, 0x89, id8(src), slot);
+  // Frame-slot loads and stores (spills, reloads) are the most frequent instructions:
+  // the integer forms are inlined into the compiler, the rest out of line.
+  __attribute__((always_inline)) void store(int32_t slot, Reg src, ValType t) {
+    if (isGpType(t) && as_.direct()) [[likely]] {
+      return as_.frameRM(t != ValType::I32, 0x89, id8(src), slot);
+    }
+    storeSlow(slot, src, t);
+  }
+  [[gnu::noinline]] void storeSlow(int32_t slot, Reg src, ValType t) {
     storeMem(frame(slot), src, t);
   }
   void storeConst(int32_t slot, ValType t, int64_t bits) {
@@ -221,8 +229,13 @@ class MacroAssembler {
       gpStore(frame(slot), Reg::gp(11), true);
     }
   }
-  void load(Reg dst, int32_t slot, ValType t) {
-    if (isGpType(t) && as_.direct()) return as_.frameRM(t != ValType::I32, 0x8B, id8(dst), slot);
+  __attribute__((always_inline)) void load(Reg dst, int32_t slot, ValType t) {
+    if (isGpType(t) && as_.direct()) [[likely]] {
+      return as_.frameRM(t != ValType::I32, 0x8B, id8(dst), slot);
+    }
+    loadSlow(dst, slot, t);
+  }
+  [[gnu::noinline]] void loadSlow(Reg dst, int32_t slot, ValType t) {
     loadMem(dst, frame(slot), t);
   }
   void moveSlot(int32_t dst, int32_t src, ValType t) {
@@ -1178,7 +1191,7 @@ class MacroAssembler {
 
   // ---- jump tables (br_table) -----------------------------------------------------------
   /// Jumps to targets[index] for index < count, else to fallback.
-  void jumpTable(Reg index, const std::vector<Label>& targets, Label fallback) {
+  void jumpTable(Reg index, std::span<const Label> targets, Label fallback) {
     Label table = as_.makeLabel();
     as_.cmp(gp32(index), static_cast<uint32_t>(targets.size()));
     as_.jae(fallback);
