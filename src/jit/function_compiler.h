@@ -381,25 +381,27 @@ class FunctionCompiler {
 
   void onLocalGet(uint32_t i) {
     touch(i);
-    VarState& l = st_.slots[i];
-    if (l.isConst()) {
+    const VarState& l = st_.slots[i];
+    if (l.loc == VarState::Register) {
+      pushReg(l.type, l.reg);
+    } else if (l.isConst()) {
       pushConst(l.type, l.constant);
-      return;
+    } else {
+      loadLocal(i);
     }
-    if (l.onStack()) {
-      // Load it, and keep the local cached in the register from now on (its home still
-      // holds it: cached but not dirty).
-      Reg r = allocReg(regClassOf(l.type), RegSet());
-      VarState& s = st_.slots[i];  // allocReg may have spilled entries, never this one
-      masm_.load(r, s.slot, s.type);
-      s.loc = VarState::Register;
-      s.reg = r;
-      s.synced = true;
-      st_.incUse(r);
-      st_.cachedLocals.set(i, true);
-    }
-    const VarState& cached = st_.slots[i];
-    pushReg(cached.type, cached.reg);
+  }
+  /// local.get of a local in its home slot: load it, and keep the local cached in the
+  /// register from now on (its home still holds it: cached but not dirty).
+  [[gnu::noinline]] void loadLocal(uint32_t i) {
+    Reg r = allocReg(regClassOf(st_.slots[i].type), RegSet());
+    VarState& s = st_.slots[i];
+    masm_.load(r, s.slot, s.type);
+    s.loc = VarState::Register;
+    s.reg = r;
+    s.synced = true;
+    st_.incUse(r);
+    st_.cachedLocals.set(i, true);
+    pushReg(s.type, r);
   }
 
   void onLocalSet(uint32_t i) {
@@ -745,8 +747,14 @@ class FunctionCompiler {
   Reg allocReg(RegClass c, RegSet pinned) {
     const RegSet candidates = Masm::kAllocatable.ofClass(c) - pinned;
     const RegSet freeRegs = candidates - st_.used();
-    if (!freeRegs.empty()) return freeRegs.first();
-    // Spill the registers round-robin; all entries sharing the victim go to memory.
+    if (!freeRegs.empty()) [[likely]]
+      return freeRegs.first();
+    return spillToAllocate(candidates);
+  }
+  /// allocReg's slow path, out of line so the instructions that allocate keep a
+  /// small frame. Spills the registers round-robin; all entries sharing the victim go
+  /// to memory.
+  [[gnu::noinline]] Reg spillToAllocate(RegSet candidates) {
     Reg victim = candidates.first();
     uint64_t bits = candidates.bits;
     for (int k = 0; k < 64; k++) {
@@ -841,20 +849,30 @@ class FunctionCompiler {
           break;  // never a move source: materialized before any merge or call
       }
     }
-    // Register permutation.
+    if (!regMoves_.empty()) permuteRegisters();
+    for (const Move& m : moves) {
+      if (m.kind != Move::ToReg || m.src.inReg()) continue;
+      materializeInto(m.reg, m.src);
+    }
+  }
+  static ValType wideType(Reg r) { return r.isGP() ? ValType::I64 : ValType::F64; }
+  /// The register-to-register moves of executeMoves: a move may go once no other
+  /// pending move still reads its destination (`sources` counts the readers).
+  void permuteRegisters() {
+    uint8_t readers[64] = {};
+    RegSet sources;
+    for (const Move& m : regMoves_) {
+      readers[m.src.reg.code]++;
+      sources.add(m.src.reg);
+    }
     while (!regMoves_.empty()) {
       bool progress = false;
       for (size_t i = 0; i < regMoves_.size(); i++) {
         const Reg dst = regMoves_[i].reg;
-        bool blocked = false;
-        for (size_t k = 0; k < regMoves_.size(); k++) {
-          if (k != i && regMoves_[k].src.reg == dst) {
-            blocked = true;
-            break;
-          }
-        }
-        if (blocked) continue;
-        masm_.move(dst, regMoves_[i].src.reg, wideType(dst));
+        if (sources.has(dst)) continue;  // blocked: another move reads dst
+        const Reg src = regMoves_[i].src.reg;
+        masm_.move(dst, src, wideType(dst));
+        if (--readers[src.code] == 0) sources.remove(src);
         regMoves_[i] = regMoves_.back();  // order does not matter: destinations are unique
         regMoves_.pop_back();
         progress = true;
@@ -868,13 +886,12 @@ class FunctionCompiler {
       for (Move& m : regMoves_) {
         if (m.src.reg == d) m.src.reg = scratch;
       }
-    }
-    for (const Move& m : moves) {
-      if (m.kind != Move::ToReg || m.src.inReg()) continue;
-      materializeInto(m.reg, m.src);
+      readers[scratch.code] = readers[d.code];
+      readers[d.code] = 0;
+      sources.remove(d);
+      sources.add(scratch);
     }
   }
-  static ValType wideType(Reg r) { return r.isGP() ? ValType::I64 : ValType::F64; }
 
   // ---- merges --------------------------------------------------------------------------
   /// Builds the state a branch target expects: locals, the stack below `height`, and
