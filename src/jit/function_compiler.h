@@ -71,6 +71,7 @@ class FunctionCompiler {
     mergesUsed_ = 0;
     useClock_ = 0;
     lastSpill_ = 0;
+    flagsPending_ = false;
     error_.clear();
   }
 
@@ -155,11 +156,15 @@ class FunctionCompiler {
 
   void atOffset(uint32_t offset) {
     offset_ = offset;
-    if (!st_.slots.empty() && st_.slots.back().loc == VarState::Flags) {
-      // A pending comparison survives only into the instructions that consume flags.
-      const uint8_t next = bytes_[offset];
-      if (next != 0x0D && next != 0x04 && next != 0x1B && next != 0x1C && next != 0x45) {
-        materializeFlags();
+    if (flagsPending_) [[unlikely]] {
+      if (!st_.slots.empty() && st_.slots.back().loc == VarState::Flags) {
+        // A pending comparison survives only into the instructions that consume flags.
+        const uint8_t next = bytes_[offset];
+        if (next != 0x0D && next != 0x04 && next != 0x1B && next != 0x1C && next != 0x45) {
+          materializeFlags();
+        }
+      } else {
+        flagsPending_ = false;  // consumed
       }
     }
   }
@@ -639,7 +644,7 @@ class FunctionCompiler {
   }
 
   // ---- value stack -------------------------------------------------------------------
-  void pushReg(ValType t, Reg r) {
+  __attribute__((always_inline)) void pushReg(ValType t, Reg r) {
     VarState v;
     v.type = t;
     v.slot = nextSlot(t);
@@ -648,7 +653,7 @@ class FunctionCompiler {
     st_.slots.push_back(v);
     st_.incUse(r);
   }
-  void pushConst(ValType t, int64_t c) {
+  __attribute__((always_inline)) void pushConst(ValType t, int64_t c) {
     VarState v;
     v.type = t;
     v.slot = nextSlot(t);
@@ -663,10 +668,11 @@ class FunctionCompiler {
     v.loc = VarState::Flags;
     st_.slots.push_back(v);
     flagsCond_ = c;
+    flagsPending_ = true;
   }
   /// Removes the top entry. A register it held keeps its value until reused; callers
   /// pin registers they still need.
-  VarState popVar() {
+  __attribute__((always_inline)) VarState popVar() {
     VarState v = st_.slots.back();
     st_.slots.pop_back();
     if (v.inReg()) st_.decUse(v.reg);
@@ -857,22 +863,26 @@ class FunctionCompiler {
   }
   static ValType wideType(Reg r) { return r.isGP() ? ValType::I64 : ValType::F64; }
   /// The register-to-register moves of executeMoves: a move may go once no other
-  /// pending move still reads its destination (`sources` counts the readers).
+  /// pending move reads its destination; cycles are broken with the scratch register.
   void permuteRegisters() {
-    uint8_t readers[64] = {};
-    RegSet sources;
-    for (const Move& m : regMoves_) {
-      readers[m.src.reg.code]++;
-      sources.add(m.src.reg);
+    if (regMoves_.size() == 1) {  // the common case
+      masm_.move(regMoves_[0].reg, regMoves_[0].src.reg, wideType(regMoves_[0].reg));
+      regMoves_.clear();
+      return;
     }
     while (!regMoves_.empty()) {
       bool progress = false;
       for (size_t i = 0; i < regMoves_.size(); i++) {
         const Reg dst = regMoves_[i].reg;
-        if (sources.has(dst)) continue;  // blocked: another move reads dst
-        const Reg src = regMoves_[i].src.reg;
-        masm_.move(dst, src, wideType(dst));
-        if (--readers[src.code] == 0) sources.remove(src);
+        bool blocked = false;
+        for (size_t k = 0; k < regMoves_.size(); k++) {
+          if (k != i && regMoves_[k].src.reg == dst) {
+            blocked = true;
+            break;
+          }
+        }
+        if (blocked) continue;
+        masm_.move(dst, regMoves_[i].src.reg, wideType(dst));
         regMoves_[i] = regMoves_.back();  // order does not matter: destinations are unique
         regMoves_.pop_back();
         progress = true;
@@ -886,10 +896,6 @@ class FunctionCompiler {
       for (Move& m : regMoves_) {
         if (m.src.reg == d) m.src.reg = scratch;
       }
-      readers[scratch.code] = readers[d.code];
-      readers[d.code] = 0;
-      sources.remove(d);
-      sources.add(scratch);
     }
   }
 
@@ -1013,17 +1019,20 @@ class FunctionCompiler {
     shifts_.clear();
     // Locals: only those the target wants in a register and those whose home is stale
     // (dirty) can need a move; a cached local whose home holds it is fine either way.
-    ms.cachedLocals.forEachUnion(
-        st_.dirtyLocals, [&](uint32_t p) __attribute__((always_inline)) {
-          const VarState& src = st_.slots[p];
-          if (ms.cachedLocals.test(p)) {  // wanted in a register
-            const VarState& dst = merge[p];
-            if (src.loc == VarState::Register && src.reg == dst.reg) return;
-            moves_.push_back(Move{Move::ToReg, dst.reg, 0, src});
-          } else {  // wanted in its home slot, which is stale
-            moves_.push_back(Move{Move::ToSlot, Reg(), src.slot, src});
-          }
-        });
+    for (size_t w = 0; w < ms.cachedLocals.numWords(); w++) {
+      const uint64_t wanted = ms.cachedLocals.word(w);
+      for (uint64_t bits = wanted | st_.dirtyLocals.word(w); bits; bits &= bits - 1) {
+        const uint32_t p = static_cast<uint32_t>(w * 64 + std::countr_zero(bits));
+        const VarState& src = st_.slots[p];
+        if (wanted & bits & -bits) {  // wanted in a register
+          const VarState& dst = merge[p];
+          if (src.loc == VarState::Register && src.reg == dst.reg) continue;
+          moves_.push_back(Move{Move::ToReg, dst.reg, 0, src});
+        } else {  // wanted in its home slot, which is stale
+          moves_.push_back(Move{Move::ToSlot, Reg(), src.slot, src});
+        }
+      }
+    }
     const size_t n = merge.size();
     for (size_t p = locals; p < n; p++) {
       const VarState& dst = merge[p];
@@ -1229,6 +1238,9 @@ class FunctionCompiler {
   uint32_t offset_ = 0;
   uint32_t functionOffset_ = 0;
   Cond flagsCond_ = Cond::Ne;
+  /// Set when a comparison leaves its result in the flags; atOffset clears it once the
+  /// flags entry is gone (so most instructions skip looking at the stack top).
+  bool flagsPending_ = false;
   Label stackCheck_;
   std::vector<TrapStub> traps_;
   std::vector<MergeState> mergeStates_;

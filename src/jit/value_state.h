@@ -67,6 +67,7 @@ class LocalSet {
   bool test(uint32_t i) const { return (words_[i >> 6] >> (i & 63)) & 1; }
   size_t numWords() const { return words_.size(); }
   uint64_t& word(size_t w) { return words_[w]; }
+  uint64_t word(size_t w) const { return words_[w]; }
   /// Calls f(i) for every i in this set or in `other` (same size), in ascending order.
   template <typename F>
   __attribute__((always_inline)) void forEachUnion(const LocalSet& other, F&& f) const {
