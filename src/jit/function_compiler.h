@@ -950,11 +950,8 @@ class FunctionCompiler {
     if (loop) promoteLoopLocals(ms, taken);
     // Every cached local of a merge state is in a register its home does not match,
     // and each register holds one entry.
-    ms.dirtyLocals = ms.cachedLocals;
+    ms.saved = false;
     ms.used = taken;
-    std::memset(ms.useCount, 0, sizeof ms.useCount);
-    for (uint64_t bits = taken.bits; bits; bits &= bits - 1)
-      ms.useCount[std::countr_zero(bits)] = 1;
     return index;
   }
   int32_t slotAfter(const PodVector<VarState>& merge, size_t p) const {
@@ -1084,14 +1081,14 @@ class FunctionCompiler {
           }
         });
     st_.cachedLocals = ms.cachedLocals;
-    st_.dirtyLocals = ms.dirtyLocals;
+    st_.dirtyLocals = ms.saved ? ms.dirtyLocals : ms.cachedLocals;
     const size_t size = ms.slots.size();
     st_.slots.resizeUninitialized(size);  // the stack part is copied in below
     if (size > locals) {
       std::memcpy(st_.slots.data() + locals, ms.slots.data() + locals,
                   (size - locals) * sizeof(VarState));
     }
-    st_.setRegisterUses(ms.used, ms.useCount);
+    st_.setRegisterUses(ms.used, ms.saved ? &ms.useCount : nullptr);
   }
   void branchTo(Frame& f) {
     ensureMerge(f);
@@ -1122,6 +1119,7 @@ class FunctionCompiler {
     const size_t size = st_.slots.size();
     ms.slots.resizeUninitialized(size);  // only cached locals and the stack are read
     ms.cachedLocals = st_.cachedLocals;
+    ms.saved = true;
     ms.dirtyLocals = st_.dirtyLocals;
     st_.getRegisterUses(ms.used, ms.useCount);
     st_.cachedLocals.forEach([&](uint32_t p) { ms.slots[p] = st_.slots[p]; });

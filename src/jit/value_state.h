@@ -165,9 +165,18 @@ class CacheState {
   }
 
   /// Register bookkeeping of a saved state (after copying its slots in).
-  void setRegisterUses(RegSet used, const uint16_t (&counts)[64]) {
+  /// Register bookkeeping of a state being adopted: its saved counts, or with
+  /// `counts == nullptr` one user per register in `used` (only the counts of used
+  /// registers are nonzero, so only those are reset).
+  void setRegisterUses(RegSet used, const uint16_t (*counts)[64]) {
+    if (counts) {
+      used_ = used;
+      std::memcpy(useCount_, *counts, sizeof useCount_);
+      return;
+    }
+    for (uint64_t b = used_.bits; b; b &= b - 1) useCount_[std::countr_zero(b)] = 0;
     used_ = used;
-    std::memcpy(useCount_, counts, sizeof useCount_);
+    for (uint64_t b = used.bits; b; b &= b - 1) useCount_[std::countr_zero(b)] = 1;
   }
   void getRegisterUses(RegSet& used, uint16_t (&counts)[64]) const {
     used = used_;
@@ -201,9 +210,12 @@ class CacheState {
 struct MergeState {
   PodVector<VarState> slots;
   LocalSet cachedLocals;
+  /// A saved state's dirty locals; a branch target's are all its cached locals
+  /// (`saved` false), and each of its registers has one user.
   LocalSet dirtyLocals;
+  bool saved = false;
   RegSet used;
-  uint16_t useCount[64];
+  uint16_t useCount[64];  // of the registers in `used`, for saved states
 };
 
 }  // namespace wisp::jit
