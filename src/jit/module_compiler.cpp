@@ -498,8 +498,13 @@ Result<std::unique_ptr<CompiledCode>> compileEager(const decoder::Module& m,
     code->memory = std::move(mem).value();
   }
   uint8_t* base = code->memory.data();
-  code->memoryAccesses.reserve(accesses);
-  code->callSites.reserve(callSites);
+  // One worker filled its sink's site lists in function order: they become the
+  // module's lists once their offsets are made absolute (no copy).
+  const bool oneSink = workers == 1 && workerState[0] != nullptr;
+  if (!oneSink) {
+    code->memoryAccesses.reserve(accesses);
+    code->callSites.reserve(callSites);
+  }
   size_t end = 0;
   for (uint32_t i = 0; i < n; i++) {
     const FunctionRecord& r = records[i];
@@ -517,6 +522,16 @@ Result<std::unique_ptr<CompiledCode>> compileEager(const decoder::Module& m,
           static_cast<int32_t>(target) - static_cast<int32_t>(start + c.codeOffset + 4);
       std::memcpy(base + start + c.codeOffset, &rel, 4);
     }
+    if (oneSink) {
+      CodeSink& own = workerState[0]->sink;
+      for (uint32_t k = r.accessesBegin; k < r.accessesEnd; k++) {
+        own.memoryAccesses[k].codeOffset += start;
+      }
+      for (uint32_t k = r.callSitesBegin; k < r.callSitesEnd; k++) {
+        own.callSites[k].codeOffset += start;
+      }
+      continue;
+    }
     for (uint32_t k = r.accessesBegin; k < r.accessesEnd; k++) {
       const CodeSite& site = sink.memoryAccesses[k];
       code->memoryAccesses.push_back(CodeSite{start + site.codeOffset, site.wasmOffset});
@@ -525,6 +540,10 @@ Result<std::unique_ptr<CompiledCode>> compileEager(const decoder::Module& m,
       const CodeSite& site = sink.callSites[k];
       code->callSites.push_back(CodeSite{start + site.codeOffset, site.wasmOffset});
     }
+  }
+  if (oneSink) {
+    code->memoryAccesses = std::move(workerState[0]->sink.memoryAccesses);
+    code->callSites = std::move(workerState[0]->sink.callSites);
   }
   // WISP_JIT_DUMP=FILE writes the module's machine code (debugging aid).
   if (const char* dump = std::getenv("WISP_JIT_DUMP")) {
