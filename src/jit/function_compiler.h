@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -46,6 +47,10 @@ class FunctionCompiler {
     Label elseLabel;
     int32_t merge = -1;
     int32_t elseState = -1;
+    /// The br_table (numbered per compiler) that last targeted this frame, and the
+    /// entry label it used.
+    uint32_t brTableMark = 0;
+    Label brTableEntry;
   };
   using Frame = validator::ControlFrame<FrameData>;
   static constexpr bool kCanFail = true;
@@ -59,12 +64,14 @@ class FunctionCompiler {
   void begin(uint32_t funcIndex, CodeSink& sink) {
     funcIndex_ = funcIndex;
     out_ = &sink;
-    spillBytes_ = outgoingBytes_ = 0;
+    lowestSlot_ = Masm::kFirstLocalSlot;
+    outgoingBytes_ = 0;
     offset_ = 0;
     traps_.clear();
     mergesUsed_ = 0;
     useClock_ = 0;
     lastSpill_ = 0;
+    flagsPending_ = false;
     error_.clear();
   }
 
@@ -136,7 +143,12 @@ class FunctionCompiler {
     return success();
   }
 
-  uint32_t spillBytes() const { return spillBytes_; }
+  /// Depth of locals and spill slots below the first local slot's top.
+  uint32_t spillBytes() const {
+    return lowestSlot_ < Masm::kFirstLocalSlot
+               ? static_cast<uint32_t>(Masm::kFirstLocalSlot - lowestSlot_)
+               : 0;
+  }
   uint32_t outgoingBytes() const { return outgoingBytes_; }
   void fail(std::string message) {
     if (error_.empty()) error_ = std::move(message);
@@ -144,11 +156,15 @@ class FunctionCompiler {
 
   void atOffset(uint32_t offset) {
     offset_ = offset;
-    if (!st_.slots.empty() && st_.slots.back().loc == VarState::Flags) {
-      // A pending comparison survives only into the instructions that consume flags.
-      const uint8_t next = bytes_[offset];
-      if (next != 0x0D && next != 0x04 && next != 0x1B && next != 0x1C && next != 0x45) {
-        materializeFlags();
+    if (flagsPending_) [[unlikely]] {
+      if (!st_.slots.empty() && st_.slots.back().loc == VarState::Flags) {
+        // A pending comparison survives only into the instructions that consume flags.
+        const uint8_t next = bytes_[offset];
+        if (next != 0x0D && next != 0x04 && next != 0x1B && next != 0x1C && next != 0x45) {
+          materializeFlags();
+        }
+      } else {
+        flagsPending_ = false;  // consumed
       }
     }
   }
@@ -233,45 +249,38 @@ class FunctionCompiler {
   void onBrTable(std::span<Frame*> targets) {
     Reg index = popToExclusiveReg(RegSet());
     const size_t n = targets.size() - 1;  // the last one is the default
-    // Each distinct target gets a stub when the branch must move values first.
-    std::vector<Label> stubFor(targets.size());
-    std::vector<Label> entry(targets.size());
-    std::vector<bool> needsStub(targets.size(), false);
+    // Each distinct target gets a stub when the branch must move values first. A frame
+    // seen before in this table (marked with this table's number) reuses its entry.
+    const uint32_t mark = ++brTableCount_;
+    brEntries_.clear();
+    brStubs_.clear();
     for (size_t i = 0; i < targets.size(); i++) {
       Frame* t = targets[i];
-      size_t first = i;
-      for (size_t k = 0; k < i; k++) {
-        if (targets[k] == t) {
-          first = k;
-          break;
-        }
-      }
-      if (first != i) {
-        entry[i] = entry[first];
+      if (t->brTableMark == mark) {
+        brEntries_.push_back(t->brTableEntry);
         continue;
       }
-      if (t->kind == validator::FrameKind::Function) {
-        needsStub[i] = true;
-      } else {
+      t->brTableMark = mark;
+      bool needsStub = true;
+      if (t->kind != validator::FrameKind::Function) {
         ensureMerge(*t);
-        needsStub[i] = needsTransfer(t->merge, t->height, t->labelArity());
+        needsStub = needsTransfer(t->merge, t->height, t->labelArity());
       }
-      entry[i] = needsStub[i] ? masm_.newLabel() : t->label;
+      t->brTableEntry = needsStub ? masm_.newLabel() : t->label;
+      brEntries_.push_back(t->brTableEntry);
+      if (needsStub) brStubs_.push_back(t);
     }
     if (n < 4) {
       for (size_t i = 0; i < n; i++) {
         masm_.compareImm(false, index, static_cast<int32_t>(i));
-        masm_.jumpIf(Cond::Eq, entry[i]);
+        masm_.jumpIf(Cond::Eq, brEntries_[i]);
       }
-      masm_.jump(entry[n]);
+      masm_.jump(brEntries_[n]);
     } else {
-      std::vector<Label> table(entry.begin(), entry.begin() + static_cast<ptrdiff_t>(n));
-      masm_.jumpTable(index, table, entry[n]);
+      masm_.jumpTable(index, std::span<const Label>(brEntries_.data(), n), brEntries_[n]);
     }
-    for (size_t i = 0; i < targets.size(); i++) {
-      if (!needsStub[i]) continue;
-      masm_.bind(entry[i]);
-      Frame* t = targets[i];
+    for (Frame* t : brStubs_) {
+      masm_.bind(t->brTableEntry);
       if (t->kind == validator::FrameKind::Function) {
         emitReturn();
       } else {
@@ -377,20 +386,27 @@ class FunctionCompiler {
 
   void onLocalGet(uint32_t i) {
     touch(i);
-    VarState& l = st_.slots[i];
-    if (l.isConst()) {
+    const VarState& l = st_.slots[i];
+    if (l.loc == VarState::Register) {
+      pushReg(l.type, l.reg);
+    } else if (l.isConst()) {
       pushConst(l.type, l.constant);
-      return;
+    } else {
+      loadLocal(i);
     }
-    if (l.onStack()) {
-      // Load it, and keep the local cached in the register from now on.
-      Reg r = allocReg(regClassOf(l.type), RegSet());
-      masm_.load(r, st_.slots[i].slot, st_.slots[i].type);
-      st_.setRegister(st_.slots[i], r);
-      st_.slots[i].synced = true;
-    }
-    const VarState& cached = st_.slots[i];
-    pushReg(cached.type, cached.reg);
+  }
+  /// local.get of a local in its home slot: load it, and keep the local cached in the
+  /// register from now on (its home still holds it: cached but not dirty).
+  [[gnu::noinline]] void loadLocal(uint32_t i) {
+    Reg r = allocReg(regClassOf(st_.slots[i].type), RegSet());
+    VarState& s = st_.slots[i];
+    masm_.load(r, s.slot, s.type);
+    s.loc = VarState::Register;
+    s.reg = r;
+    s.synced = true;
+    st_.incUse(r);
+    st_.cachedLocals.set(i, true);
+    pushReg(s.type, r);
   }
 
   void onLocalSet(uint32_t i) {
@@ -413,7 +429,7 @@ class FunctionCompiler {
     } else {
       st_.setRegister(st_.slots[i], v.reg);
     }
-    st_.slots[i].synced = false;
+    st_.setSynced(i, false);
   }
 
   void onGlobalGet(uint32_t g) {
@@ -619,10 +635,7 @@ class FunctionCompiler {
   }
   void recordCallSite() { out_->callSites.push_back(CodeSite{masm_.offset(), offset_}); }
 
-  void noteSlot(int32_t slot) {
-    const uint32_t depth = static_cast<uint32_t>(-slot) - 8;
-    if (slot < 0 && depth > spillBytes_) spillBytes_ = depth;
-  }
+  void noteSlot(int32_t slot) { lowestSlot_ = std::min(lowestSlot_, slot); }
   int32_t nextSlot(ValType t) {
     const int32_t base = st_.slots.size() > st_.numLocals ? st_.slots.back().slot : localsEnd_;
     const int32_t slot = base - static_cast<int32_t>(stackSlotSize(t));
@@ -631,7 +644,7 @@ class FunctionCompiler {
   }
 
   // ---- value stack -------------------------------------------------------------------
-  void pushReg(ValType t, Reg r) {
+  __attribute__((always_inline)) void pushReg(ValType t, Reg r) {
     VarState v;
     v.type = t;
     v.slot = nextSlot(t);
@@ -640,7 +653,7 @@ class FunctionCompiler {
     st_.slots.push_back(v);
     st_.incUse(r);
   }
-  void pushConst(ValType t, int64_t c) {
+  __attribute__((always_inline)) void pushConst(ValType t, int64_t c) {
     VarState v;
     v.type = t;
     v.slot = nextSlot(t);
@@ -655,10 +668,11 @@ class FunctionCompiler {
     v.loc = VarState::Flags;
     st_.slots.push_back(v);
     flagsCond_ = c;
+    flagsPending_ = true;
   }
   /// Removes the top entry. A register it held keeps its value until reused; callers
   /// pin registers they still need.
-  VarState popVar() {
+  __attribute__((always_inline)) VarState popVar() {
     VarState v = st_.slots.back();
     st_.slots.pop_back();
     if (v.inReg()) st_.decUse(v.reg);
@@ -732,15 +746,21 @@ class FunctionCompiler {
         break;
       }
     }
-    st_.slots[i].synced = false;
+    st_.setSynced(i, false);
   }
 
   // ---- register allocation ---------------------------------------------------------
   Reg allocReg(RegClass c, RegSet pinned) {
     const RegSet candidates = Masm::kAllocatable.ofClass(c) - pinned;
     const RegSet freeRegs = candidates - st_.used();
-    if (!freeRegs.empty()) return freeRegs.first();
-    // Spill the registers round-robin; all entries sharing the victim go to memory.
+    if (!freeRegs.empty()) [[likely]]
+      return freeRegs.first();
+    return spillToAllocate(candidates);
+  }
+  /// allocReg's slow path, out of line so the instructions that allocate keep a
+  /// small frame. Spills the registers round-robin; all entries sharing the victim go
+  /// to memory.
+  [[gnu::noinline]] Reg spillToAllocate(RegSet candidates) {
     Reg victim = candidates.first();
     uint64_t bits = candidates.bits;
     for (int k = 0; k < 64; k++) {
@@ -779,12 +799,8 @@ class FunctionCompiler {
   }
   /// Spills every register-held entry except the top `keep` (the arguments of a call).
   void spillAllBut(uint32_t keep) {
-    st_.cachedLocals.forEach([&](uint32_t i) {
-      VarState& s = st_.slots[i];
-      if (s.loc == VarState::Register) {
-        if (!s.synced) masm_.store(s.slot, s.reg, s.type);
-        st_.setStack(s);
-      }
+    st_.spillRegisterLocals([&](const VarState& s) __attribute__((always_inline)) {
+      if (!s.synced) masm_.store(s.slot, s.reg, s.type);
     });
     const size_t end = st_.slots.size() - keep;
     for (size_t i = st_.numLocals; i < end; i++) {
@@ -839,7 +855,21 @@ class FunctionCompiler {
           break;  // never a move source: materialized before any merge or call
       }
     }
-    // Register permutation.
+    if (!regMoves_.empty()) permuteRegisters();
+    for (const Move& m : moves) {
+      if (m.kind != Move::ToReg || m.src.inReg()) continue;
+      materializeInto(m.reg, m.src);
+    }
+  }
+  static ValType wideType(Reg r) { return r.isGP() ? ValType::I64 : ValType::F64; }
+  /// The register-to-register moves of executeMoves: a move may go once no other
+  /// pending move reads its destination; cycles are broken with the scratch register.
+  void permuteRegisters() {
+    if (regMoves_.size() == 1) {  // the common case
+      masm_.move(regMoves_[0].reg, regMoves_[0].src.reg, wideType(regMoves_[0].reg));
+      regMoves_.clear();
+      return;
+    }
     while (!regMoves_.empty()) {
       bool progress = false;
       for (size_t i = 0; i < regMoves_.size(); i++) {
@@ -867,12 +897,7 @@ class FunctionCompiler {
         if (m.src.reg == d) m.src.reg = scratch;
       }
     }
-    for (const Move& m : moves) {
-      if (m.kind != Move::ToReg || m.src.inReg()) continue;
-      materializeInto(m.reg, m.src);
-    }
   }
-  static ValType wideType(Reg r) { return r.isGP() ? ValType::I64 : ValType::F64; }
 
   // ---- merges --------------------------------------------------------------------------
   /// Builds the state a branch target expects: locals, the stack below `height`, and
@@ -887,7 +912,8 @@ class FunctionCompiler {
     PodVector<VarState>& merge = ms.slots;
     const uint32_t locals = st_.numLocals;
     const size_t size = locals + height + arity;
-    merge.resize(size);
+    // Only cached locals' entries are read (and written below); the rest stay as they are.
+    merge.resizeUninitialized(size);
     const size_t srcBase = st_.slots.size() - arity;
     RegSet taken;
     // Merge states are sparse in locals: only cached ones (ms.cachedLocals) have a
@@ -922,22 +948,45 @@ class FunctionCompiler {
       }
     }
     if (loop) promoteLoopLocals(ms, taken);
+    // Every cached local of a merge state is in a register its home does not match,
+    // and each register holds one entry.
+    ms.saved = false;
+    ms.used = taken;
     return index;
   }
   int32_t slotAfter(const PodVector<VarState>& merge, size_t p) const {
     const int32_t base = p > st_.numLocals ? merge[p - 1].slot : localsEnd_;
     return base - static_cast<int32_t>(stackSlotSize(merge[p].type));
   }
-  void promoteLoopLocals(MergeState& ms, RegSet taken) {
+  void promoteLoopLocals(MergeState& ms, RegSet& taken) {
     PodVector<VarState>& merge = ms.slots;
     constexpr int kKeepFree = 4;  // registers left for the loop body's temporaries
+    const RegSet freeAll = Masm::kAllocatable - taken - st_.used();
+    if (freeAll.ofClass(RegClass::GP).count() <= kKeepFree &&
+        freeAll.ofClass(RegClass::FP).count() <= kKeepFree) {
+      return;  // no class has a register to spare
+    }
+    // Candidates as (last use << 32 | local), most recently used first. Last uses are
+    // distinct, so the order is total; usually only the first few are looked at, so
+    // sort those first and the rest only if the loop gets that far.
     candidates_.clear();
     for (uint32_t i = 0; i < st_.numLocals; i++) {
-      if (lastUse_[i] != 0 && !ms.cachedLocals.test(i)) candidates_.push_back(i);
+      if (lastUse_[i] != 0 && !ms.cachedLocals.test(i)) {
+        candidates_.push_back(uint64_t{lastUse_[i]} << 32 | i);
+      }
     }
-    std::sort(candidates_.begin(), candidates_.end(),
-              [&](uint32_t a, uint32_t b) { return lastUse_[a] > lastUse_[b]; });
-    for (uint32_t i : candidates_) {
+    size_t sorted = std::min<size_t>(candidates_.size(), 16);
+    if (sorted < candidates_.size()) {
+      std::nth_element(candidates_.begin(), candidates_.begin() + sorted, candidates_.end(),
+                       std::greater<uint64_t>());
+    }
+    std::sort(candidates_.begin(), candidates_.begin() + sorted, std::greater<uint64_t>());
+    for (size_t k = 0; k < candidates_.size(); k++) {
+      if (k == sorted) {
+        std::sort(candidates_.begin() + k, candidates_.end(), std::greater<uint64_t>());
+        sorted = candidates_.size();
+      }
+      const uint32_t i = static_cast<uint32_t>(candidates_[k]);
       const RegClass c = regClassOf(st_.slots[i].type);
       const RegSet freeRegs = Masm::kAllocatable.ofClass(c) - taken - st_.used();
       if (freeRegs.count() <= kKeepFree) continue;
@@ -965,18 +1014,22 @@ class FunctionCompiler {
     const size_t dstBase = locals + height;
     moves_.clear();
     shifts_.clear();
-    // Locals: only those cached (not in their home) on either side can differ.
-    st_.cachedLocals.forEachUnion(ms.cachedLocals, [&](uint32_t p) {
-      const VarState& src = st_.slots[p];
-      if (ms.cachedLocals.test(p)) {  // wanted in a register
-        const VarState& dst = merge[p];
-        if (src.loc == VarState::Register && src.reg == dst.reg) return;
-        moves_.push_back(Move{Move::ToReg, dst.reg, 0, src});
-      } else {                                                 // wanted in its home slot
-        if (src.loc == VarState::Stack || src.synced) return;  // the home holds it
-        moves_.push_back(Move{Move::ToSlot, Reg(), src.slot, src});
+    // Locals: only those the target wants in a register and those whose home is stale
+    // (dirty) can need a move; a cached local whose home holds it is fine either way.
+    for (size_t w = 0; w < ms.cachedLocals.numWords(); w++) {
+      const uint64_t wanted = ms.cachedLocals.word(w);
+      for (uint64_t bits = wanted | st_.dirtyLocals.word(w); bits; bits &= bits - 1) {
+        const uint32_t p = static_cast<uint32_t>(w * 64 + std::countr_zero(bits));
+        const VarState& src = st_.slots[p];
+        if (wanted & bits & -bits) {  // wanted in a register
+          const VarState& dst = merge[p];
+          if (src.loc == VarState::Register && src.reg == dst.reg) continue;
+          moves_.push_back(Move{Move::ToReg, dst.reg, 0, src});
+        } else {  // wanted in its home slot, which is stale
+          moves_.push_back(Move{Move::ToSlot, Reg(), src.slot, src});
+        }
       }
-    });
+    }
     const size_t n = merge.size();
     for (size_t p = locals; p < n; p++) {
       const VarState& dst = merge[p];
@@ -1019,21 +1072,23 @@ class FunctionCompiler {
     const MergeState& ms = mergeStates_[index];
     const uint32_t locals = st_.numLocals;
     // Locals: only those cached on either side differ from "in the home slot".
-    st_.cachedLocals.forEachUnion(ms.cachedLocals, [&](uint32_t p) {
-      if (ms.cachedLocals.test(p)) {
-        st_.slots[p] = ms.slots[p];
-      } else {
-        st_.slots[p].loc = VarState::Stack;
-      }
-    });
+    st_.cachedLocals.forEachUnion(
+        ms.cachedLocals, [&](uint32_t p) __attribute__((always_inline)) {
+          if (ms.cachedLocals.test(p)) {
+            st_.slots[p] = ms.slots[p];
+          } else {
+            st_.slots[p].loc = VarState::Stack;
+          }
+        });
     st_.cachedLocals = ms.cachedLocals;
+    st_.dirtyLocals = ms.saved ? ms.dirtyLocals : ms.cachedLocals;
     const size_t size = ms.slots.size();
-    st_.slots.resize(size);
+    st_.slots.resizeUninitialized(size);  // the stack part is copied in below
     if (size > locals) {
       std::memcpy(st_.slots.data() + locals, ms.slots.data() + locals,
                   (size - locals) * sizeof(VarState));
     }
-    st_.recountRegisters();
+    st_.setRegisterUses(ms.used, ms.saved ? &ms.useCount : nullptr);
   }
   void branchTo(Frame& f) {
     ensureMerge(f);
@@ -1062,8 +1117,11 @@ class FunctionCompiler {
     MergeState& ms = mergeStates_[index];
     const uint32_t locals = st_.numLocals;
     const size_t size = st_.slots.size();
-    ms.slots.resize(size);
+    ms.slots.resizeUninitialized(size);  // only cached locals and the stack are read
     ms.cachedLocals = st_.cachedLocals;
+    ms.saved = true;
+    ms.dirtyLocals = st_.dirtyLocals;
+    st_.getRegisterUses(ms.used, ms.useCount);
     st_.cachedLocals.forEach([&](uint32_t p) { ms.slots[p] = st_.slots[p]; });
     if (size > locals) {
       std::memcpy(ms.slots.data() + locals, st_.slots.data() + locals,
@@ -1173,11 +1231,14 @@ class FunctionCompiler {
 
   CacheState st_;
   int32_t localsEnd_ = 0;
-  uint32_t spillBytes_ = 0;
+  int32_t lowestSlot_ = 0;  // the lowest frame slot used so far
   uint32_t outgoingBytes_ = 0;
   uint32_t offset_ = 0;
   uint32_t functionOffset_ = 0;
   Cond flagsCond_ = Cond::Ne;
+  /// Set when a comparison leaves its result in the flags; atOffset clears it once the
+  /// flags entry is gone (so most instructions skip looking at the stack top).
+  bool flagsPending_ = false;
   Label stackCheck_;
   std::vector<TrapStub> traps_;
   std::vector<MergeState> mergeStates_;
@@ -1190,7 +1251,10 @@ class FunctionCompiler {
   PodVector<Move> regMoves_;
   PodVector<Shift> shifts_;
   std::vector<uint32_t> lastUse_;
-  std::vector<uint32_t> candidates_;
+  PodVector<uint64_t> candidates_;
+  uint32_t brTableCount_ = 0;
+  PodVector<Label> brEntries_;
+  PodVector<Frame*> brStubs_;
   uint32_t useClock_ = 0;
   unsigned lastSpill_ = 0;
   std::string error_;

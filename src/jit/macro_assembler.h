@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "jit/pod_vector.h"
@@ -84,11 +85,59 @@ struct CallRelocation {
   uint32_t targetFunction;
 };
 
+/// Machine code output: a growable buffer, or a fixed region supplied by the caller
+/// (the final code memory, when one thread lays functions out in their final order).
+/// An external region that fills up is copied into the growable buffer, which carries
+/// on from there.
+class CodeBuffer {
+ public:
+  /// Writes into [region, region + capacity) from now on (the buffer must be empty).
+  void useExternal(uint8_t* region, size_t capacity) {
+    ext_ = region;
+    extCapacity_ = capacity;
+    extSize_ = 0;
+  }
+  /// Whether everything so far went into the external region.
+  bool external() const { return ext_ != nullptr; }
+  uint8_t* appendUninitialized(size_t n) {
+    if (ext_) {
+      if (n <= extCapacity_ - extSize_) [[likely]] {
+        uint8_t* p = ext_ + extSize_;
+        extSize_ += n;
+        return p;
+      }
+      leaveExternal();
+    }
+    return own_.appendUninitialized(n);
+  }
+  size_t size() const { return ext_ ? extSize_ : own_.size(); }
+  uint8_t* data() { return ext_ ? ext_ : own_.data(); }
+  const uint8_t* data() const { return ext_ ? ext_ : own_.data(); }
+  void clear() {
+    extSize_ = 0;
+    own_.clear();
+  }
+  void reserve(size_t n) {
+    if (!ext_) own_.reserve(n);
+  }
+
+ private:
+  [[gnu::noinline]] void leaveExternal() {
+    own_.reserve(extSize_ * 2);
+    std::memcpy(own_.appendUninitialized(extSize_), ext_, extSize_);
+    ext_ = nullptr;
+  }
+  PodVector<uint8_t> own_;
+  uint8_t* ext_ = nullptr;
+  size_t extCapacity_ = 0;
+  size_t extSize_ = 0;
+};
+
 /// Where compiled functions accumulate: one per compiling thread, reused across
 /// functions so compiling allocates almost nothing per function. Offsets in the
 /// metadata are relative to the start of their function.
 struct CodeSink {
-  PodVector<uint8_t> code;
+  CodeBuffer code;
   std::vector<CallRelocation> calls;
   std::vector<CodeSite> memoryAccesses;  // may fault: out-of-bounds memory access
   std::vector<CodeSite> callSites;       // return addresses

@@ -62,6 +62,11 @@ class PodVector {
     for (size_t i = size_; i < n; i++) new (&data_[i]) T();
     size_ = n;
   }
+  /// Resizes without initializing new elements (the caller writes those it reads).
+  void resizeUninitialized(size_t n) {
+    if (n > capacity_) grow(n);
+    size_ = n;
+  }
   void reserve(size_t n) {
     if (n > capacity_) grow(n);
   }

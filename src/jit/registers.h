@@ -56,7 +56,13 @@ struct RegSet {
   }
   /// Lowest-numbered register in the set (the set must not be empty).
   constexpr Reg first() const { return Reg{static_cast<uint8_t>(std::countr_zero(bits))}; }
-  constexpr int count() const { return std::popcount(bits); }
+  /// Population count without a libgcc call (the build targets baseline x86-64).
+  constexpr int count() const {
+    uint64_t x = bits - ((bits >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return static_cast<int>((x * 0x0101010101010101ull) >> 56);
+  }
 };
 
 }  // namespace wisp::jit

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <vector>
 
 #include "decoder/opcodes.h"
@@ -207,8 +208,15 @@ class MacroAssembler {
       xmmFromGp(dst, Reg::gp(11), true);
     }
   }
-  void store(int32_t slot, Reg src, ValType t) {
-    if (isGpType(t) && as_.direct()) return as_.frameRM(t != ValType::I32, 0x89, id8(src), slot);
+  // Frame-slot loads and stores (spills, reloads) are the most frequent instructions:
+  // the integer forms are inlined into the compiler, the rest out of line.
+  __attribute__((always_inline)) void store(int32_t slot, Reg src, ValType t) {
+    if (isGpType(t) && as_.direct()) [[likely]] {
+      return as_.frameRM(t != ValType::I32, 0x89, id8(src), slot);
+    }
+    storeSlow(slot, src, t);
+  }
+  [[gnu::noinline]] void storeSlow(int32_t slot, Reg src, ValType t) {
     storeMem(frame(slot), src, t);
   }
   void storeConst(int32_t slot, ValType t, int64_t bits) {
@@ -221,8 +229,13 @@ class MacroAssembler {
       gpStore(frame(slot), Reg::gp(11), true);
     }
   }
-  void load(Reg dst, int32_t slot, ValType t) {
-    if (isGpType(t) && as_.direct()) return as_.frameRM(t != ValType::I32, 0x8B, id8(dst), slot);
+  __attribute__((always_inline)) void load(Reg dst, int32_t slot, ValType t) {
+    if (isGpType(t) && as_.direct()) [[likely]] {
+      return as_.frameRM(t != ValType::I32, 0x8B, id8(dst), slot);
+    }
+    loadSlow(dst, slot, t);
+  }
+  [[gnu::noinline]] void loadSlow(Reg dst, int32_t slot, ValType t) {
     loadMem(dst, frame(slot), t);
   }
   void moveSlot(int32_t dst, int32_t src, ValType t) {
@@ -716,6 +729,18 @@ class MacroAssembler {
   /// index register, `offset` is the whole (constant) address. Returns the code
   /// offset of the access for the trap source map.
   uint32_t loadMemory(Op op, Reg dst, Reg index, uint64_t offset) {
+    // Integer loads (most of them): one table lookup and the [r15 + index + disp] form.
+    const unsigned k = static_cast<unsigned>(op) - static_cast<unsigned>(Op::I32Load);
+    if (k < 14 && kLoadForms[k].opcode && offset <= INT32_MAX && as_.direct()) [[likely]] {
+      const HeapForm f = kLoadForms[k];
+      const uint32_t at = offset_();
+      as_.commitAt(as_.heapOp(false, f.w, f.esc, f.opcode, id8(dst), heapIndex(index),
+                              static_cast<int32_t>(offset)));
+      return at;
+    }
+    return loadMemorySlow(op, dst, index, offset);
+  }
+  [[gnu::noinline]] uint32_t loadMemorySlow(Op op, Reg dst, Reg index, uint64_t offset) {
     if (as_.direct() && offset <= INT32_MAX) {
       bool w = false, esc = true;
       uint8_t opcode;
@@ -877,6 +902,17 @@ class MacroAssembler {
     return at;
   }
   uint32_t storeMemory(Op op, Reg index, uint64_t offset, Reg value) {
+    const unsigned k = static_cast<unsigned>(op) - static_cast<unsigned>(Op::I32Store);
+    if (k < 9 && kStoreForms[k].opcode && offset <= INT32_MAX && as_.direct()) [[likely]] {
+      const HeapForm f = kStoreForms[k];
+      const uint32_t at = offset_();
+      as_.commitAt(as_.heapOp(f.opsize, f.w, false, f.opcode, id8(value), heapIndex(index),
+                              static_cast<int32_t>(offset)));
+      return at;
+    }
+    return storeMemorySlow(op, index, offset, value);
+  }
+  [[gnu::noinline]] uint32_t storeMemorySlow(Op op, Reg index, uint64_t offset, Reg value) {
     if (as_.direct() && offset <= INT32_MAX) {
       bool opsize = false, w = false;
       uint8_t opcode = 0x89;
@@ -1178,7 +1214,7 @@ class MacroAssembler {
 
   // ---- jump tables (br_table) -----------------------------------------------------------
   /// Jumps to targets[index] for index < count, else to fallback.
-  void jumpTable(Reg index, const std::vector<Label>& targets, Label fallback) {
+  void jumpTable(Reg index, std::span<const Label> targets, Label fallback) {
     Label table = as_.makeLabel();
     as_.cmp(gp32(index), static_cast<uint32_t>(targets.size()));
     as_.jae(fallback);
@@ -1205,6 +1241,41 @@ class MacroAssembler {
   }
 
  private:
+  // Encodings of the integer linear-memory accesses, by opcode from i32.load /
+  // i32.store on (opcode 0: not one of these forms). `esc`: 0F-escaped opcode;
+  // `opsize`: 66 prefix (16-bit stores).
+  struct HeapForm {
+    bool opsize, w, esc;
+    uint8_t opcode;
+  };
+  static constexpr HeapForm kLoadForms[14] = {
+      {false, false, false, 0x8B},  // i32.load
+      {false, true, false, 0x8B},   // i64.load
+      {false, false, false, 0},     // f32.load
+      {false, false, false, 0},     // f64.load
+      {false, false, true, 0xBE},   // i32.load8_s
+      {false, false, true, 0xB6},   // i32.load8_u
+      {false, false, true, 0xBF},   // i32.load16_s
+      {false, false, true, 0xB7},   // i32.load16_u
+      {false, true, true, 0xBE},    // i64.load8_s
+      {false, false, true, 0xB6},   // i64.load8_u
+      {false, true, true, 0xBF},    // i64.load16_s
+      {false, false, true, 0xB7},   // i64.load16_u
+      {false, true, false, 0x63},   // i64.load32_s
+      {false, false, false, 0x8B},  // i64.load32_u
+  };
+  static constexpr HeapForm kStoreForms[9] = {
+      {false, false, false, 0x89},  // i32.store
+      {false, true, false, 0x89},   // i64.store
+      {false, false, false, 0},     // f32.store
+      {false, false, false, 0},     // f64.store
+      {false, false, false, 0x88},  // i32.store8 (REX always present: sil/dil encode)
+      {true, false, false, 0x89},   // i32.store16
+      {false, false, false, 0x88},  // i64.store8
+      {true, false, false, 0x89},   // i64.store16
+      {false, false, false, 0x89},  // i64.store32
+  };
+
   // ---- direct-encoded general-purpose forms (asmjit's encoder while logging) ----------
   static MemRef frame(int32_t slot) { return MemRef{5, -1, 0, slot}; }
   static MemRef context(uint32_t offset) { return MemRef{14, -1, 0, static_cast<int32_t>(offset)}; }
