@@ -56,7 +56,7 @@ int cmdCompile(const std::string& path, unsigned threads) {
       "{\"file\": \"%s\", \"bytes\": %zu, \"code_bytes\": %u, \"functions\": %u, "
       "\"machine_code_bytes\": %zu, \"threads\": %u, \"ms\": %.3f, \"mb_per_s\": %.1f}\n",
       path.c_str(), size, decl.codeSectionSize, decl.numDefinedFunctions(),
-      (*m)->code().memory.size(), threads, ms, size / 1e6 / (ms / 1e3));
+      (*m)->code().machineCodeBytes(), threads, ms, size / 1e6 / (ms / 1e3));
   return 0;
 }
 
