@@ -198,18 +198,23 @@ class LazyCode {
     sink.calls.clear();
     sink.memoryAccesses.clear();
     sink.callSites.clear();
+    // The code goes straight to its place in the region (nothing runs it before it is
+    // published below); only if the region cannot hold it does the sink keep a copy.
+    const size_t at = (used_ + 15) & ~size_t{15};
+    if (at < size_) sink.code.useExternal(rw_ + at, size_ - at);
     FunctionRecord rec;
     auto r = compileOne(env_, *worker_, funcIndex, rec);
     if (!r) {
       error = r.error().message;
       return nullptr;
     }
-    const size_t at = (used_ + 15) & ~size_t{15};
-    if (at + rec.codeSize > size_) {
-      error = "lazy code region is full";
-      return nullptr;
+    if (!sink.code.external() || rec.codeOffset != 0) {
+      if (at + rec.codeSize > size_) {
+        error = "lazy code region is full";
+        return nullptr;
+      }
+      std::memmove(rw_ + at, sink.code.data() + rec.codeOffset, rec.codeSize);
     }
-    std::memcpy(rw_ + at, sink.code.data() + rec.codeOffset, rec.codeSize);
     for (uint32_t k = rec.callsBegin; k < rec.callsEnd; k++) {
       const CallRelocation& c = sink.calls[k];
       const uint32_t callee = c.targetFunction - m.numImportedFunctions;
