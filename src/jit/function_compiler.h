@@ -69,6 +69,7 @@ class FunctionCompiler {
     offset_ = 0;
     traps_.clear();
     mergesUsed_ = 0;
+    freeMerges_.clear();
     useClock_ = 0;
     lastSpill_ = 0;
     flagsPending_ = false;
@@ -202,18 +203,22 @@ class FunctionCompiler {
         if (fallthroughLive) emitReturn();
         return;
       case validator::FrameKind::Loop:
-        return;  // falls through with the current state
+        break;  // falls through with the current state
       case validator::FrameKind::If:
         // One-armed if: the missing else arm passes the parameters through.
         if (fallthroughLive) branchTo(f);
         masm_.bind(f.elseLabel);
         restoreState(f.elseState);
         endBlock(f, true);
-        return;
+        break;
       default:
         endBlock(f, fallthroughLive);
-        return;
+        break;
     }
+    // Nothing can branch to an ended frame: its states are free for the next frames,
+    // so a function needs as many as its deepest nesting, not as its block count.
+    releaseMerge(f.merge);
+    releaseMerge(f.elseState);
   }
 
   void onBr(Frame& t) {
@@ -1109,8 +1114,17 @@ class FunctionCompiler {
   }
 
   int32_t newMerge() {
+    if (!freeMerges_.empty()) {
+      const int32_t index = freeMerges_.back();
+      freeMerges_.pop_back();
+      return index;
+    }
     if (mergesUsed_ == mergeStates_.size()) mergeStates_.emplace_back();
     return static_cast<int32_t>(mergesUsed_++);
+  }
+  void releaseMerge(int32_t& index) {
+    if (index >= 0) freeMerges_.push_back(index);
+    index = -1;
   }
   int32_t saveState() {
     const int32_t index = newMerge();
@@ -1243,6 +1257,7 @@ class FunctionCompiler {
   std::vector<TrapStub> traps_;
   std::vector<MergeState> mergeStates_;
   size_t mergesUsed_ = 0;
+  PodVector<int32_t> freeMerges_;  // indices below mergesUsed_ of ended frames' states
   struct Shift {
     int32_t dst, src;
     ValType type;
