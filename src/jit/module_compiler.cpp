@@ -30,6 +30,18 @@ namespace wisp::jit {
 
 namespace {
 
+// Room reserved for a module's machine code when it is written in place (lazily, or by
+// one eager worker): machine code runs about 2.5x the wasm code, so this rarely fills,
+// and untouched pages of the reservation cost nothing.
+size_t machineCodeReserve(const decoder::Module& m) {
+  return size_t{m.codeSectionSize} * 8 + 65536;
+}
+
+// Compiling threads for `options` on `pool`, the caller included.
+unsigned compileWorkers(const CompileOptions& options, const ThreadPool* pool) {
+  return options.threads ? options.threads : (pool ? pool->size() + 1 : 1);
+}
+
 // Collects asmjit's first error (any is a compiler bug: instructions are never invalid).
 class AsmErrorHandler : public asmjit::ErrorHandler {
  public:
@@ -147,7 +159,7 @@ class LazyCode {
   Result<void> init() {
     const decoder::Module& m = *env_.module;
     const uint32_t n = m.numDefinedFunctions();
-    size_t size = kSlotsOffset + size_t{kSlotSize} * n + size_t{m.codeSectionSize} * 8 + 65536;
+    size_t size = kSlotsOffset + size_t{kSlotSize} * n + machineCodeReserve(m);
     size = (size + 4095) & ~size_t{4095};
     const int fd = memfd_create("wisp-lazy-code", MFD_CLOEXEC);
     if (fd < 0) return Error{"cannot create lazy code memory", ErrorCode::ResourceLimit};
@@ -394,7 +406,7 @@ Result<void> scanFunctions(const decoder::Module& m, const Features& features, T
                            const CompileOptions& options, bool& unsupported) {
   const uint32_t first = m.numImportedFunctions;
   const uint32_t end = static_cast<uint32_t>(m.functions.size());
-  unsigned workers = options.threads ? options.threads : (pool ? pool->size() + 1 : 1);
+  unsigned workers = compileWorkers(options, pool);
   // Below this, starting a thread costs about what it saves.
   if (m.codeSectionSize < 256 * 1024 || !pool) workers = 1;
   constexpr uint32_t kChunk = 16;  // functions per grab: fewer atomic operations
@@ -465,7 +477,7 @@ Result<std::unique_ptr<CompiledCode>> compileEager(const decoder::Module& m,
   std::atomic<bool> stop{false};
 
   // Small modules compile on the calling thread; thread hand-off costs more than it saves.
-  unsigned workers = options.threads ? options.threads : (pool ? pool->size() + 1 : 1);
+  unsigned workers = compileWorkers(options, pool);
   if (m.codeSectionSize < 64 * 1024 || n < 8) workers = 1;
   std::vector<std::unique_ptr<Worker>> workerState(workers);
   // One worker compiles the functions in index order, which is their final layout (the
@@ -476,7 +488,7 @@ Result<std::unique_ptr<CompiledCode>> compileEager(const decoder::Module& m,
   // continues in its own buffer and the code is copied as with several workers.
   CodeMemory direct;
   if (workers == 1 && n > 0) {
-    auto mem = CodeMemory::allocate(size_t{m.codeSectionSize} * 8 + 65536);
+    auto mem = CodeMemory::allocate(machineCodeReserve(m));
     if (mem) direct = std::move(mem).value();
   }
   auto work = [&](unsigned w) {
