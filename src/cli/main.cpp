@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include <charconv>
 #include <chrono>
 
 #include "cli/run.h"
@@ -35,14 +36,17 @@ int cmdValidate(const std::string& path) {
 }
 
 // Compiles a module and reports how long it took (a timing and debugging aid).
-int cmdCompile(const std::string& path, unsigned threads) {
+int cmdCompile(const std::string& path, unsigned threads, bool fuel) {
   std::vector<uint8_t> bytes;
   if (!wisp::runtime::readFile(path, bytes)) {
     std::fprintf(stderr, "wisp compile: cannot read %s\n", path.c_str());
     return 2;
   }
   const size_t size = bytes.size();
-  wisp::runtime::Engine engine(wisp::runtime::EngineConfig{{}, threads});
+  wisp::runtime::EngineConfig config;
+  config.compileThreads = threads;
+  config.consumeFuel = fuel;
+  wisp::runtime::Engine engine(config);
   const auto start = std::chrono::steady_clock::now();
   auto m = wisp::runtime::Module::compile(engine, std::move(bytes));
   const double ms =
@@ -60,6 +64,15 @@ int cmdCompile(const std::string& path, unsigned threads) {
   return 0;
 }
 
+// --fuel's value: a whole number of instructions a store can hold (below 2^63).
+std::string checkFuel(const std::string& s) {
+  uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v > INT64_MAX)
+    return "not a whole number of instructions from 0 to 2^63-1: \"" + s + "\"";
+  return "";
+}
+
 // Each subcommand's options; main registers only the one named on the command line.
 struct Commands {
   CLI::App* validate = nullptr;
@@ -67,6 +80,7 @@ struct Commands {
   CLI::App* compile = nullptr;
   std::string compilePath;
   unsigned compileThreads = 0;
+  bool compileFuel = false;
   CLI::App* run = nullptr;
   wisp::cli::RunOptions runOptions;
   CLI::App* wast = nullptr;
@@ -83,6 +97,7 @@ struct Commands {
     compile = app.add_subcommand("compile", "Compile a module and report the time taken");
     compile->add_option("file", compilePath, "The .wasm file")->required();
     compile->add_option("--threads", compileThreads, "Compiler threads (0 = all cores)");
+    compile->add_flag("--fuel", compileFuel, "Compile with fuel metering");
   }
 
   void addRun(CLI::App& app) {
@@ -98,6 +113,9 @@ struct Commands {
     run->add_option("--argv0", o.argv0, "The guest's argv[0] (default: FILE as given)");
     run->add_option("--max-memory-size", o.maxMemoryBytes, "Largest linear memory in bytes");
     run->add_option("--timeout", o.timeoutSeconds, "Interrupt the guest after this many seconds");
+    run->add_option("--fuel", o.fuel,
+                    "Trap once the guest has run this many wasm instructions (deterministic)")
+        ->check(checkFuel);
     run->add_option("--compile-threads", o.compileThreads, "Compiler threads (0 = all cores)");
     run->add_flag("--eager", o.eager,
                   "Compile every function before running (default: each on its first call)");
@@ -117,6 +135,7 @@ struct Commands {
     wast->add_flag("--enable-all", o.enableAll, "Enable all supported proposals");
     wast->add_flag("-v,--verbose", o.verbose, "Print every failure");
     wast->add_flag("--lazy", o.lazy, "Compile each function on its first call");
+    wast->add_flag("--fuel", o.fuel, "Compile with fuel metering (unlimited fuel)");
   }
 
   void addServe(CLI::App& app) {
@@ -163,7 +182,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (c.validate && *c.validate) return cmdValidate(c.validatePath);
-  if (c.compile && *c.compile) return cmdCompile(c.compilePath, c.compileThreads);
+  if (c.compile && *c.compile) return cmdCompile(c.compilePath, c.compileThreads, c.compileFuel);
   if (c.run && *c.run) {
     wisp::cli::RunOptions& run = c.runOptions;
     std::vector<std::string> rest = c.run->remaining();

@@ -209,6 +209,7 @@ int runModule(const RunOptions& options) {
   config.compileThreads = options.compileThreads;
   // A command usually runs a fraction of its code: compile functions on first call.
   config.lazyCompilation = !options.eager;
+  config.consumeFuel = options.fuel.has_value();
   runtime::Engine engine(config);
   timer.mark("engine");
   auto module = mapped ? runtime::Module::compile(engine, mapped->bytes(), mapped)
@@ -221,6 +222,7 @@ int runModule(const RunOptions& options) {
   runtime::StoreLimits limits;
   if (options.maxMemoryBytes) limits.maxMemoryPages = options.maxMemoryBytes / kPageSize;
   runtime::Store store(engine, limits);
+  if (options.fuel) store.setFuel(*options.fuel);
   wasi::WasiContext wasi;
   if (!configureWasi(options, wasi)) return kErrorExit;
   store.userData = &wasi;

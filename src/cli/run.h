@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@ struct RunOptions {
   std::vector<std::string> envs;  // --env NAME=VALUE
   uint64_t maxMemoryBytes = 0;    // --max-memory-size (0 = 4 GiB)
   double timeoutSeconds = 0;      // --timeout (0 = none)
+  std::optional<uint64_t> fuel;   // --fuel N: meter fuel, N instructions
   unsigned compileThreads = 0;
   bool eager = false;  // compile every function before running (default: on first call)
 };

@@ -264,6 +264,7 @@ runtime::EngineConfig engineConfig(const WastOptions& options) {
   runtime::EngineConfig config;
   config.features = options.features;
   config.lazyCompilation = options.lazy;
+  config.consumeFuel = options.fuel;
   return config;
 }
 
@@ -288,6 +289,7 @@ class ScriptRunner {
     }
     // Each script starts from a fresh store with only the spectest module.
     store_ = std::make_unique<runtime::Store>(engine_);
+    store_->setFuel(UINT64_MAX);  // with --fuel: metered, never out
     linker_ = std::make_unique<runtime::Linker>(engine_);
     named_.clear();
     current_ = Loaded{};

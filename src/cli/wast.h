@@ -17,6 +17,7 @@ struct WastOptions {
   bool enableAll = false;  // convert with wast2json --enable-all and decode all proposals
   bool verbose = false;    // print every failure (default: the first few per file)
   bool lazy = false;       // compile functions on first call
+  bool fuel = false;       // compile with fuel metering (and give each store all it can hold)
 };
 
 /// Runs the scripts and prints per-file lines and the totals. Returns the exit status.

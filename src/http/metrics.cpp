@@ -141,6 +141,8 @@ const char* trapLabel(jit::TrapKind kind) {
       return "stack_overflow";
     case K::Interrupted:
       return "interrupted";
+    case K::OutOfFuel:
+      return "out_of_fuel";
     case K::HostError:
       return "host_error";
     case K::Exit:

@@ -33,6 +33,7 @@ struct CompileEnvironment {
   const decoder::Module* module = nullptr;
   VMContextLayout layout;
   std::vector<CallSignature> signatures;  // by type index
+  bool fuel = false;                      // meter fuel: one unit per instruction
 };
 
 template <typename Masm>
@@ -73,6 +74,8 @@ class FunctionCompiler {
     useClock_ = 0;
     lastSpill_ = 0;
     flagsPending_ = false;
+    ops_ = 0;
+    opsCharged_ = 0;
     error_.clear();
   }
 
@@ -157,6 +160,7 @@ class FunctionCompiler {
 
   void atOffset(uint32_t offset) {
     offset_ = offset;
+    ops_++;
     if (flagsPending_) [[unlikely]] {
       if (!st_.slots.empty() && st_.slots.back().loc == VarState::Flags) {
         // A pending comparison survives only into the instructions that consume flags.
@@ -175,6 +179,7 @@ class FunctionCompiler {
   void onBlock(Frame& f) { f.label = masm_.newLabel(); }
 
   void onLoop(Frame& f) {
+    chargeFuel();
     f.label = masm_.newLabel();
     f.merge = initMerge(f.height, f.sig.numParams, true);
     transferTo(f.merge, f.height, f.sig.numParams);
@@ -184,6 +189,7 @@ class FunctionCompiler {
   }
 
   void onIf(Frame& f) {
+    chargeFuel();
     Cond c = popCondition();
     f.label = masm_.newLabel();
     f.elseLabel = masm_.newLabel();
@@ -192,12 +198,14 @@ class FunctionCompiler {
   }
 
   void onElse(Frame& f, bool fallthroughLive) {
+    endRun(fallthroughLive);
     if (fallthroughLive) branchTo(f);
     masm_.bind(f.elseLabel);
     restoreState(f.elseState);
   }
 
   void onEnd(Frame& f, bool fallthroughLive) {
+    endRun(fallthroughLive);
     switch (f.kind) {
       case validator::FrameKind::Function:
         if (fallthroughLive) emitReturn();
@@ -222,6 +230,7 @@ class FunctionCompiler {
   }
 
   void onBr(Frame& t) {
+    chargeFuel();
     if (t.kind == validator::FrameKind::Function) {
       emitReturn();
       return;
@@ -230,6 +239,7 @@ class FunctionCompiler {
   }
 
   void onBrIf(Frame& t) {
+    chargeFuel();
     Cond c = popCondition();
     if (t.kind == validator::FrameKind::Function) {
       Label skip = masm_.newLabel();
@@ -252,6 +262,7 @@ class FunctionCompiler {
   }
 
   void onBrTable(std::span<Frame*> targets) {
+    chargeFuel();
     Reg index = popToExclusiveReg(RegSet());
     const size_t n = targets.size() - 1;  // the last one is the default
     // Each distinct target gets a stub when the branch must move values first. A frame
@@ -295,13 +306,42 @@ class FunctionCompiler {
     }
   }
 
-  void onReturn() { emitReturn(); }
+  void onReturn() {
+    chargeFuel();
+    emitReturn();
+  }
 
   void onUnreachable() { masm_.jump(trapLabel(TrapKind::Unreachable)); }
+
+  // ==== fuel ========================================================================
+  // With fuel metering (CompileEnvironment::fuel) each instruction costs one unit. A
+  // straight run of code pays for all its instructions where it ends: before a branch,
+  // call or return, and before a label others branch to. So a loop pays for its body on
+  // every iteration, and a run that traps part way pays nothing more.
+
+  void chargeFuel() {
+    if (!env_.fuel) return;
+    const uint32_t units = ops_ - opsCharged_;
+    opsCharged_ = ops_;
+    if (units == 0) return;
+    // The subtraction sets the flags: a comparison waiting in them becomes a value.
+    if (!st_.slots.empty() && st_.slots.back().loc == VarState::Flags) materializeFlags();
+    masm_.consumeFuel(static_cast<int32_t>(units), trapLabel(TrapKind::OutOfFuel));
+  }
+  /// At an `else` or `end`: the run before it ends here if it falls through; if not,
+  /// its instructions were paid for where it branched away.
+  void endRun(bool fallthroughLive) {
+    if (fallthroughLive) {
+      chargeFuel();
+    } else {
+      opsCharged_ = ops_;
+    }
+  }
 
   // ==== calls =======================================================================
 
   void onCall(uint32_t funcIndex, const FuncType& type) {
+    chargeFuel();
     const CallSignature& sig = env_.signatures[m_.functions[funcIndex]];
     prepareCall(type, sig);
     if (funcIndex < m_.numImportedFunctions) {
@@ -315,6 +355,7 @@ class FunctionCompiler {
   }
 
   void onCallIndirect(uint32_t typeIndex, uint32_t tableIndex, const FuncType& type) {
+    chargeFuel();
     const CallSignature& sig = env_.signatures[typeIndex];
     VarState indexVar = popVar();
     spillAllBut(type.numParams);
@@ -1249,6 +1290,8 @@ class FunctionCompiler {
   uint32_t outgoingBytes_ = 0;
   uint32_t offset_ = 0;
   uint32_t functionOffset_ = 0;
+  uint32_t ops_ = 0;         // instructions so far (live code only)
+  uint32_t opsCharged_ = 0;  // of those, the ones fuel was taken for
   Cond flagsCond_ = Cond::Ne;
   /// Set when a comparison leaves its result in the flags; atOffset clears it once the
   /// flags entry is gone (so most instructions skip looking at the stack top).

@@ -383,9 +383,10 @@ const void* CompiledCode::compileLazily(uint32_t funcIndex, std::string& error) 
 }
 
 namespace {
-CompileEnvironment makeEnvironment(const decoder::Module& m) {
+CompileEnvironment makeEnvironment(const decoder::Module& m, const CompileOptions& options) {
   CompileEnvironment env;
   env.module = &m;
+  env.fuel = options.fuel;
   env.layout = VMContextLayout(m);
   env.signatures.reserve(m.types.size());
   for (const FuncType& t : m.types) env.signatures.push_back(computeCallSignature<HostMasm>(t));
@@ -458,7 +459,7 @@ Result<std::unique_ptr<CompiledCode>> compileModule(const decoder::Module& m,
   code->module = &m;
   code->layout = VMContextLayout(m);
   code->numImportedFunctions = m.numImportedFunctions;
-  code->lazy = std::make_unique<LazyCode>(makeEnvironment(m), features);
+  code->lazy = std::make_unique<LazyCode>(makeEnvironment(m, options), features);
   WISP_TRY(code->lazy->init());
   return code;
 }
@@ -467,7 +468,7 @@ namespace {
 Result<std::unique_ptr<CompiledCode>> compileEager(const decoder::Module& m,
                                                    const Features& features, ThreadPool* pool,
                                                    const CompileOptions& options) {
-  CompileEnvironment env = makeEnvironment(m);
+  CompileEnvironment env = makeEnvironment(m, options);
 
   const uint32_t n = m.numDefinedFunctions();
   std::vector<FunctionRecord> records(n);

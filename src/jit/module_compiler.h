@@ -63,6 +63,9 @@ struct CompileOptions {
   unsigned threads = 0;
   /// Compile each function on its first call instead of all up front.
   bool lazy = false;
+  /// Meter fuel: the code takes one unit of the store's fuel per instruction it runs
+  /// and traps with OutOfFuel when none is left (see FunctionCompiler::chargeFuel).
+  bool fuel = false;
 };
 
 /// Validates and compiles all function bodies. The module's structure must already

@@ -29,6 +29,7 @@ enum class TrapKind : uint32_t {
   NullReference,
   StackOverflow,
   Interrupted,
+  OutOfFuel,  // the store's fuel ran out (code compiled with fuel metering)
   HostError,  // a host function failed; the message says why
   Exit,       // WASI proc_exit: not an error, carries an exit code
 };
@@ -96,6 +97,7 @@ struct VMContextHeader {
   MemoryInstance* memory0;   // for memory.size
   void* instance;            // the runtime's Instance
   uintptr_t realStackLimit;  // stackLimit without interruption requests
+  int64_t* fuel;             // the store's remaining fuel (for fuel-metered code)
   const void* helpers[kNumHelpers];
 };
 
@@ -115,6 +117,7 @@ struct VMContextLayout {
   static constexpr uint32_t memoryBase() { return offsetof(VMContextHeader, memoryBase); }
   static constexpr uint32_t stackLimit() { return offsetof(VMContextHeader, stackLimit); }
   static constexpr uint32_t memory0() { return offsetof(VMContextHeader, memory0); }
+  static constexpr uint32_t fuel() { return offsetof(VMContextHeader, fuel); }
   static constexpr uint32_t helper(Helper h) {
     return static_cast<uint32_t>(offsetof(VMContextHeader, helpers) +
                                  sizeof(void*) * static_cast<uint32_t>(h));

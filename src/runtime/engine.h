@@ -35,6 +35,11 @@ struct EngineConfig {
   /// and the reset makes no system call (madvise in a multi-threaded process costs a
   /// TLB shootdown on every core). 0 = always madvise. The edge server sets it.
   uint64_t keepResidentBytes = 0;
+  /// Meter fuel: compiled code takes one unit of its store's fuel (Store::setFuel) per
+  /// wasm instruction it runs and traps with "all fuel consumed" when none is left, a
+  /// budget that, unlike a deadline, ends a guest at the same point on every run. Costs
+  /// a load, a subtract and a branch per straight run of code; off, it costs nothing.
+  bool consumeFuel = false;
 };
 
 class Engine {

@@ -32,6 +32,7 @@ Result<std::shared_ptr<Module>> Module::finish(Engine& engine, Result<decoder::M
   m->bytesOwner_ = std::move(owner);
   jit::CompileOptions options;
   options.lazy = engine.config().lazyCompilation;
+  options.fuel = engine.config().consumeFuel;
   auto code = jit::compileModule(m->decl_, features, engine.threadPool(), options);
   if (!code) return code.takeError();
   m->code_ = std::move(code).value();

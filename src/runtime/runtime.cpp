@@ -425,6 +425,7 @@ Result<void> Instance::initialize(const std::vector<Extern>& imports) {
   std::memset(static_cast<void*>(ctx_), 0, L.size);
   uint8_t* base = reinterpret_cast<uint8_t*>(ctx_);
   ctx_->instance = this;
+  ctx_->fuel = store_.fuelCounter();
   std::memcpy(ctx_->helpers, kHelperTable, sizeof kHelperTable);
 
   auto** funcRefs = reinterpret_cast<const jit::FuncRef**>(base + L.funcRefs);

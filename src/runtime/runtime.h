@@ -151,6 +151,16 @@ class Store {
   /// poll_oneoff) give up early instead of sleeping past the deadline.
   bool interruptRequested() const { return interrupted_.load(std::memory_order_relaxed); }
 
+  /// Fuel, with EngineConfig::consumeFuel: the wasm instructions this store's code may
+  /// still run. A store starts with none. Running out traps with OutOfFuel; setting more
+  /// lets the next call go on.
+  void setFuel(uint64_t units) {
+    fuel_ = units > INT64_MAX ? INT64_MAX : static_cast<int64_t>(units);
+  }
+  uint64_t fuel() const { return fuel_ > 0 ? static_cast<uint64_t>(fuel_) : 0; }
+  /// Where compiled code takes its fuel from (internal: for instance contexts).
+  int64_t* fuelCounter() { return &fuel_; }
+
   // Objects created by the host (for imports such as the spec tests' "spectest").
   Result<LinearMemory*> createMemory(const MemoryType& type);
   Table* createTable(const TableType& type, uintptr_t init);
@@ -173,6 +183,7 @@ class Store {
   std::vector<std::unique_ptr<Table>> tables_;
   std::vector<std::unique_ptr<jit::GlobalCell>> globals_;
   std::atomic<bool> interrupted_{false};
+  int64_t fuel_ = 0;  // below zero once code ran out (it stops at its next charge)
   int depth_ = 0;
 };
 

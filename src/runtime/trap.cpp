@@ -272,6 +272,8 @@ const char* trapMessage(TrapKind kind) {
       return "call stack exhausted";
     case TrapKind::Interrupted:
       return "interrupted";
+    case TrapKind::OutOfFuel:
+      return "all fuel consumed by WebAssembly";  // wasmtime's wording
     case TrapKind::HostError:
       return "host error";
     case TrapKind::Exit:

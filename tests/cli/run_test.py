@@ -38,6 +38,13 @@ GUESTS = {
       (memory (export "memory") 1)
       (func (export "_start") (call $exit (i32.const 7)) (unreachable)))""",
     "unreachable": """(module (func (export "_start") (unreachable)))""",
+    # Counts to n in a loop of 9 instructions per iteration and returns n.
+    "count": """(module (func (export "count") (param $n i32) (result i32) (local $i i32)
+      (block $done (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+      (local.get $i)))""",
     "add64": """(module (func (export "add") (param i64 i64) (result i64)
       (i64.add (local.get 0) (local.get 1))))""",
     # Structurally fine but invalid: i64 result where i32 is declared.
@@ -171,6 +178,21 @@ def main():
             r, _ = c.run([*mode, c.wasm("invalid")])
             c.check(f"invalid module {mode or 'lazy'}", r.returncode == ERROR_EXIT and
                     b"type mismatch" in r.stderr, f"rc={r.returncode} {r.stderr!r}")
+        # --fuel: a deterministic budget of instructions.
+        r, took = c.run(["--fuel", "100000", c.wasm("spin")])
+        err = r.stderr.decode()
+        c.check("fuel stops a spinning guest", r.returncode == TRAP_EXIT and
+                "all fuel consumed" in err and took < 10, f"rc={r.returncode} {err!r}")
+        r, _ = c.run(["--fuel", "10000", "--invoke", "count", c.wasm("count"), "1000"])
+        c.check("fuel enough for 1000 iterations", r.returncode == 0 and
+                r.stdout.strip() == b"1000", f"rc={r.returncode} {r.stdout!r} {r.stderr!r}")
+        r, _ = c.run(["--fuel", "8000", "--invoke", "count", c.wasm("count"), "1000"])
+        c.check("fuel too little for 1000 iterations", r.returncode == TRAP_EXIT and
+                b"all fuel consumed" in r.stderr, f"rc={r.returncode} {r.stderr!r}")
+        r, _ = c.run(["--fuel", "-5", c.wasm("spin")])
+        c.check("negative fuel is a usage error", r.returncode not in (0, TRAP_EXIT),
+                f"rc={r.returncode}")
+
         r, _ = c.run(["--max-memory-size", "lots", c.wasm("spin")])
         c.check("malformed option value", r.returncode != 0 and r.returncode != TRAP_EXIT,
                 f"rc={r.returncode}")

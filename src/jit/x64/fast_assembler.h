@@ -176,6 +176,16 @@ class FastAssembler : public asmjit::x86::Assembler {
     p = small ? imm8(p, imm) : imm32(p, imm);
     commit(p);
   }
+  /// op [mem], imm for add/or/and/sub/xor/cmp (imm8 form when it fits)
+  void aluMI(Alu op, const MemRef& m, int32_t imm, bool is64) {
+    uint8_t* p = reserve();
+    p = rex(p, is64, 0, m.index < 0 ? 0 : static_cast<uint8_t>(m.index), m.base, false);
+    const bool small = imm >= -128 && imm <= 127;
+    *p++ = small ? 0x83 : 0x81;
+    p = modrm(p, op, m);
+    p = small ? imm8(p, imm) : imm32(p, imm);
+    commit(p);
+  }
   /// mov r32, imm32 (zero-extends to 64 bits)
   void movRI32(uint8_t dst, uint32_t imm) {
     uint8_t* p = reserve();

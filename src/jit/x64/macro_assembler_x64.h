@@ -173,6 +173,17 @@ class MacroAssembler {
     }
     as_.jb(slowPath);
   }
+  /// Fuel metering: takes `units` from the store's fuel (through the context's pointer
+  /// to it) and jumps to outOfFuel once none is left: a load, a subtract and a branch.
+  void consumeFuel(int32_t units, Label outOfFuel) {
+    gpLoad(Reg::gp(11), context(VMContextLayout::fuel()), true);
+    if (as_.direct()) {
+      as_.aluMI(FastAssembler::kSub, MemRef{11, -1, 0, 0}, units, true);
+    } else {
+      as_.sub(a::qword_ptr(a::r11), units);
+    }
+    jumpIf(Cond::LtS, outOfFuel);
+  }
   /// Restores the stack pointer to the frame's base before calling a noreturn helper
   /// from a stub (the frame may be larger than the remaining stack).
   void resetStackForStub() { gpLea(Reg::gp(4), frame(-16), true); }
