@@ -30,11 +30,20 @@ namespace wisp::jit {
 
 namespace {
 
-// Room reserved for a module's machine code when it is written in place (lazily, or by
-// one eager worker): machine code runs about 2.5x the wasm code, so this rarely fills,
-// and untouched pages of the reservation cost nothing.
+// The most machine code one module may have: calls between its functions are rel32
+// and must reach. Real modules need about 2.5x their wasm code; hostile ones can need
+// far more (a call_indirect is 5 bytes of wasm and ~100 of machine code).
+constexpr size_t kMaxMachineCode = size_t{1} << 30;
+
+Error machineCodeLimitError() {
+  return Error{"the module's machine code exceeds wisp's limit of 1 GiB", ErrorCode::ResourceLimit};
+}
+
+// Room reserved for a module's machine code when one eager worker writes it in place:
+// machine code runs about 2.5x the wasm code, so this rarely fills (when it does, the
+// worker goes on in its own buffer), and untouched pages of the reservation cost nothing.
 size_t machineCodeReserve(const decoder::Module& m) {
-  return size_t{m.codeSectionSize} * 8 + 65536;
+  return std::min(size_t{m.codeSectionSize} * 8 + 65536, kMaxMachineCode);
 }
 
 // Compiling threads for `options` on `pool`, the caller included.
@@ -159,7 +168,9 @@ class LazyCode {
   Result<void> init() {
     const decoder::Module& m = *env_.module;
     const uint32_t n = m.numDefinedFunctions();
-    size_t size = kSlotsOffset + size_t{kSlotSize} * n + machineCodeReserve(m);
+    // Functions are compiled into this one region whatever code they turn out to need,
+    // so it is reserved at the limit: address space only, pages cost once written.
+    size_t size = kSlotsOffset + size_t{kSlotSize} * n + kMaxMachineCode;
     size = (size + 4095) & ~size_t{4095};
     const int fd = memfd_create("wisp-lazy-code", MFD_CLOEXEC);
     if (fd < 0) return Error{"cannot create lazy code memory", ErrorCode::ResourceLimit};
@@ -222,7 +233,7 @@ class LazyCode {
     }
     if (!sink.code.external() || rec.codeOffset != 0) {
       if (at + rec.codeSize > size_) {
-        error = "lazy code region is full";
+        error = machineCodeLimitError().message;
         return nullptr;
       }
       std::memmove(rw_ + at, sink.code.data() + rec.codeOffset, rec.codeSize);
@@ -547,6 +558,7 @@ Result<std::unique_ptr<CompiledCode>> compileEager(const decoder::Module& m,
     code->functionStarts[i] = static_cast<uint32_t>(total);
     sameLayout = sameLayout && records[i].codeOffset == total;
     total += records[i].codeSize;
+    if (total > kMaxMachineCode) return machineCodeLimitError();
     code->functionEnds[i] = static_cast<uint32_t>(total);
     accesses += records[i].accessesEnd - records[i].accessesBegin;
     callSites += records[i].callSitesEnd - records[i].callSitesBegin;
