@@ -432,11 +432,10 @@ class FunctionCompiler {
     }
     VarState v = st_.slots.back();
     if (v.isConst()) {
-      st_.setConst(st_.slots[i], v.constant);
+      st_.setLocalConst(i, v.constant);
     } else {
-      st_.setRegister(st_.slots[i], v.reg);
+      st_.setLocalRegister(i, v.reg);
     }
-    st_.setSynced(i, false);
   }
 
   void onGlobalGet(uint32_t g) {
@@ -740,20 +739,19 @@ class FunctionCompiler {
   void assignLocal(uint32_t i, const VarState& v) {
     switch (v.loc) {
       case VarState::Const:
-        st_.setConst(st_.slots[i], v.constant);
+        st_.setLocalConst(i, v.constant);
         break;
       case VarState::Register:
-        st_.setRegister(st_.slots[i], v.reg);
+        st_.setLocalRegister(i, v.reg);
         break;
       default: {
         // From a stack slot or the flags: into a register the local then owns.
         Reg r = allocReg(regClassOf(v.type), RegSet());
         materializeInto(r, v);
-        st_.setRegister(st_.slots[i], r);
+        st_.setLocalRegister(i, r);
         break;
       }
     }
-    st_.setSynced(i, false);
   }
 
   // ---- register allocation ---------------------------------------------------------
