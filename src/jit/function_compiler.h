@@ -925,6 +925,11 @@ class FunctionCompiler {
     // Merge states are sparse in locals: only cached ones (ms.cachedLocals) have a
     // meaningful entry; every other local is in its home slot.
     ms.cachedLocals = st_.cachedLocals;
+    // A branch's merge state is built from the state that branches first, so the only
+    // locals that must move are the dirty ones it leaves out (constants, and register
+    // sharers): collect those here, in collectTransfer's order, and let it skip them.
+    // A loop's state also promotes locals: collectTransfer works that one out in full.
+    if (!loop) moves_.clear();
     st_.cachedLocals.forEach([&](uint32_t i) {
       const VarState& src = st_.slots[i];
       if (src.loc == VarState::Register && !taken.has(src.reg)) {
@@ -933,8 +938,12 @@ class FunctionCompiler {
         merge[i].synced = false;
       } else {
         ms.cachedLocals.set(i, false);
+        if (!loop && st_.dirtyLocals.test(i)) {
+          moves_.push_back(Move{Move::ToSlot, Reg(), src.slot, src});
+        }
       }
     });
+    localsCollected_ = !loop;
     for (size_t p = locals; p < size; p++) {
       const bool isResult = p >= locals + height;
       const VarState& src = isResult ? st_.slots[srcBase + (p - locals - height)] : st_.slots[p];
@@ -1030,11 +1039,14 @@ class FunctionCompiler {
     const uint32_t locals = st_.numLocals;
     const size_t srcBase = st_.slots.size() - arity;
     const size_t dstBase = locals + height;
-    moves_.clear();
     shifts_.clear();
     // Locals: only those the target wants in a register and those whose home is stale
     // (dirty) can need a move; a cached local whose home holds it is fine either way.
-    for (size_t w = 0; w < ms.cachedLocals.numWords(); w++) {
+    // Right after initMerge built the (branch) state, their moves are collected.
+    const size_t words = localsCollected_ ? 0 : ms.cachedLocals.numWords();
+    if (!localsCollected_) moves_.clear();
+    localsCollected_ = false;
+    for (size_t w = 0; w < words; w++) {
       const uint64_t wanted = ms.cachedLocals.word(w);
       for (uint64_t bits = wanted | st_.dirtyLocals.word(w); bits; bits &= bits - 1) {
         const uint32_t p = static_cast<uint32_t>(w * 64 + std::countr_zero(bits));
@@ -1279,6 +1291,9 @@ class FunctionCompiler {
   PodVector<Move> regMoves_;
   PodVector<Shift> shifts_;
   std::vector<uint32_t> lastUse_;
+  /// Set by initMerge when it collected the locals' moves into its state (see there);
+  /// the collectTransfer that always follows uses them and clears it.
+  bool localsCollected_ = false;
   uint32_t numLocalsOfClass_[2] = {};  // by RegClass
   PodVector<uint64_t> candidates_;
   uint32_t brTableCount_ = 0;
