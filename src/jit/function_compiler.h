@@ -87,11 +87,13 @@ class FunctionCompiler {
     st_.reset(static_cast<uint32_t>(locals.size()));
     st_.slots.resize(locals.size());
     lastUse_.assign(locals.size(), 0);
+    numLocalsOfClass_[0] = numLocalsOfClass_[1] = 0;
     int32_t next = Masm::kFirstLocalSlot;
     int32_t paramsEnd = next;
     for (uint32_t i = 0; i < locals.size(); i++) {
       VarState& v = st_.slots[i];
       v.type = locals[i];
+      numLocalsOfClass_[static_cast<int>(regClassOf(v.type))]++;
       if (i < type.numParams && !sig.params[i].inRegister) {
         v.slot = Masm::kIncomingArgs + static_cast<int32_t>(sig.params[i].stackOffset);
         v.loc = VarState::Stack;
@@ -471,11 +473,10 @@ class FunctionCompiler {
     }
     VarState v = st_.slots.back();
     if (v.isConst()) {
-      st_.setConst(st_.slots[i], v.constant);
+      st_.setLocalConst(i, v.constant);
     } else {
-      st_.setRegister(st_.slots[i], v.reg);
+      st_.setLocalRegister(i, v.reg);
     }
-    st_.setSynced(i, false);
   }
 
   void onGlobalGet(uint32_t g) {
@@ -779,20 +780,19 @@ class FunctionCompiler {
   void assignLocal(uint32_t i, const VarState& v) {
     switch (v.loc) {
       case VarState::Const:
-        st_.setConst(st_.slots[i], v.constant);
+        st_.setLocalConst(i, v.constant);
         break;
       case VarState::Register:
-        st_.setRegister(st_.slots[i], v.reg);
+        st_.setLocalRegister(i, v.reg);
         break;
       default: {
         // From a stack slot or the flags: into a register the local then owns.
         Reg r = allocReg(regClassOf(v.type), RegSet());
         materializeInto(r, v);
-        st_.setRegister(st_.slots[i], r);
+        st_.setLocalRegister(i, r);
         break;
       }
     }
-    st_.setSynced(i, false);
   }
 
   // ---- register allocation ---------------------------------------------------------
@@ -916,19 +916,18 @@ class FunctionCompiler {
       regMoves_.clear();
       return;
     }
+    // How many pending moves read each register: a move may go once nothing reads its
+    // destination. Picks the same move as a scan for the first unblocked one would.
+    uint8_t readers[64] = {};
+    for (const Move& m : regMoves_) readers[m.src.reg.code]++;
     while (!regMoves_.empty()) {
       bool progress = false;
       for (size_t i = 0; i < regMoves_.size(); i++) {
         const Reg dst = regMoves_[i].reg;
-        bool blocked = false;
-        for (size_t k = 0; k < regMoves_.size(); k++) {
-          if (k != i && regMoves_[k].src.reg == dst) {
-            blocked = true;
-            break;
-          }
-        }
-        if (blocked) continue;
-        masm_.move(dst, regMoves_[i].src.reg, wideType(dst));
+        if (readers[dst.code] != 0) continue;
+        const Reg src = regMoves_[i].src.reg;
+        masm_.move(dst, src, wideType(dst));
+        readers[src.code]--;
         regMoves_[i] = regMoves_.back();  // order does not matter: destinations are unique
         regMoves_.pop_back();
         progress = true;
@@ -942,6 +941,8 @@ class FunctionCompiler {
       for (Move& m : regMoves_) {
         if (m.src.reg == d) m.src.reg = scratch;
       }
+      readers[scratch.code] += readers[d.code];
+      readers[d.code] = 0;
     }
   }
 
@@ -965,6 +966,11 @@ class FunctionCompiler {
     // Merge states are sparse in locals: only cached ones (ms.cachedLocals) have a
     // meaningful entry; every other local is in its home slot.
     ms.cachedLocals = st_.cachedLocals;
+    // A branch's merge state is built from the state that branches first, so the only
+    // locals that must move are the dirty ones it leaves out (constants, and register
+    // sharers): collect those here, in collectTransfer's order, and let it skip them.
+    // A loop's state also promotes locals: collectTransfer works that one out in full.
+    if (!loop) moves_.clear();
     st_.cachedLocals.forEach([&](uint32_t i) {
       const VarState& src = st_.slots[i];
       if (src.loc == VarState::Register && !taken.has(src.reg)) {
@@ -973,8 +979,12 @@ class FunctionCompiler {
         merge[i].synced = false;
       } else {
         ms.cachedLocals.set(i, false);
+        if (!loop && st_.dirtyLocals.test(i)) {
+          moves_.push_back(Move{Move::ToSlot, Reg(), src.slot, src});
+        }
       }
     });
+    localsCollected_ = !loop;
     for (size_t p = locals; p < size; p++) {
       const bool isResult = p >= locals + height;
       const VarState& src = isResult ? st_.slots[srcBase + (p - locals - height)] : st_.slots[p];
@@ -1007,17 +1017,28 @@ class FunctionCompiler {
   void promoteLoopLocals(MergeState& ms, RegSet& taken) {
     PodVector<VarState>& merge = ms.slots;
     constexpr int kKeepFree = 4;  // registers left for the loop body's temporaries
-    const RegSet freeAll = Masm::kAllocatable - taken - st_.used();
-    if (freeAll.ofClass(RegClass::GP).count() <= kKeepFree &&
-        freeAll.ofClass(RegClass::FP).count() <= kKeepFree) {
-      return;  // no class has a register to spare
+    // Per class, the free registers and how many of them may be given away. A class
+    // whose spare count reaches zero stops the promotion; one with none to spare, or
+    // with no locals at all, contributes no candidates.
+    RegSet freeRegs[2];
+    int spare[2];
+    for (int c = 0; c < 2; c++) {
+      const RegClass rc = static_cast<RegClass>(c);
+      freeRegs[c] = Masm::kAllocatable.ofClass(rc) - taken - st_.used();
+      spare[c] = numLocalsOfClass_[c] == 0 ? 0 : freeRegs[c].count() - kKeepFree;
     }
+    const bool wantGP = spare[0] > 0, wantFP = spare[1] > 0;
+    if (!wantGP && !wantFP) return;  // no class has a register to spare
+    // The class test is needed only if some locals are of a class without spare.
+    const bool filter = wantGP ? (!wantFP && numLocalsOfClass_[1] != 0)
+                               : numLocalsOfClass_[0] != 0;
     // Candidates as (last use << 32 | local), most recently used first. Last uses are
     // distinct, so the order is total; usually only the first few are looked at, so
     // sort those first and the rest only if the loop gets that far.
     candidates_.clear();
     for (uint32_t i = 0; i < st_.numLocals; i++) {
       if (lastUse_[i] != 0 && !ms.cachedLocals.test(i)) {
+        if (filter && (regClassOf(st_.slots[i].type) == RegClass::GP) != wantGP) continue;
         candidates_.push_back(uint64_t{lastUse_[i]} << 32 | i);
       }
     }
@@ -1033,16 +1054,17 @@ class FunctionCompiler {
         sorted = candidates_.size();
       }
       const uint32_t i = static_cast<uint32_t>(candidates_[k]);
-      const RegClass c = regClassOf(st_.slots[i].type);
-      const RegSet freeRegs = Masm::kAllocatable.ofClass(c) - taken - st_.used();
-      if (freeRegs.count() <= kKeepFree) continue;
+      const int c = static_cast<int>(regClassOf(st_.slots[i].type));
+      if (spare[c] <= 0) continue;
+      const Reg r = freeRegs[c].first();
       merge[i] = st_.slots[i];
       merge[i].loc = VarState::Register;
-      merge[i].reg = freeRegs.first();
+      merge[i].reg = r;
       merge[i].synced = false;
       ms.cachedLocals.set(i, true);
-      taken.add(merge[i].reg);
-      if (freeRegs.count() <= kKeepFree + 1) break;
+      taken.add(r);
+      freeRegs[c].remove(r);
+      if (--spare[c] == 0) break;
     }
   }
   void ensureMerge(Frame& f) {
@@ -1058,11 +1080,14 @@ class FunctionCompiler {
     const uint32_t locals = st_.numLocals;
     const size_t srcBase = st_.slots.size() - arity;
     const size_t dstBase = locals + height;
-    moves_.clear();
     shifts_.clear();
     // Locals: only those the target wants in a register and those whose home is stale
     // (dirty) can need a move; a cached local whose home holds it is fine either way.
-    for (size_t w = 0; w < ms.cachedLocals.numWords(); w++) {
+    // Right after initMerge built the (branch) state, their moves are collected.
+    const size_t words = localsCollected_ ? 0 : ms.cachedLocals.numWords();
+    if (!localsCollected_) moves_.clear();
+    localsCollected_ = false;
+    for (size_t w = 0; w < words; w++) {
       const uint64_t wanted = ms.cachedLocals.word(w);
       for (uint64_t bits = wanted | st_.dirtyLocals.word(w); bits; bits &= bits - 1) {
         const uint32_t p = static_cast<uint32_t>(w * 64 + std::countr_zero(bits));
@@ -1309,6 +1334,10 @@ class FunctionCompiler {
   PodVector<Move> regMoves_;
   PodVector<Shift> shifts_;
   std::vector<uint32_t> lastUse_;
+  /// Set by initMerge when it collected the locals' moves into its state (see there);
+  /// the collectTransfer that always follows uses them and clears it.
+  bool localsCollected_ = false;
+  uint32_t numLocalsOfClass_[2] = {};  // by RegClass
   PodVector<uint64_t> candidates_;
   uint32_t brTableCount_ = 0;
   PodVector<Label> brEntries_;

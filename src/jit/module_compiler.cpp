@@ -502,6 +502,11 @@ Result<std::unique_ptr<CompiledCode>> compileEager(const decoder::Module& m,
   if (workers == 1 && n > 0) {
     auto mem = CodeMemory::allocate(machineCodeReserve(m));
     if (mem) direct = std::move(mem).value();
+    // Large modules fill megabytes of it: transparent huge pages (where the system
+    // allows them on request) take one page fault per 2 MiB instead of per 4 KiB.
+    if (direct.data() && direct.size() >= (size_t{8} << 20)) {
+      madvise(direct.data(), direct.size(), MADV_HUGEPAGE);
+    }
   }
   auto work = [&](unsigned w) {
     if (!workerState[w]) {

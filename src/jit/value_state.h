@@ -158,6 +158,29 @@ class CacheState {
     }
   }
 
+  /// A new value for local `i` (local.set/tee): in register `r`, or constant `c`. Its
+  /// home no longer holds it (cached and dirty). Like setRegister/setConst plus
+  /// setSynced(i, false), without finding the local's index from its entry.
+  void setLocalRegister(uint32_t i, Reg r) {
+    VarState& s = slots[i];
+    release(s);
+    s.loc = VarState::Register;
+    s.reg = r;
+    s.synced = false;
+    incUse(r);
+    cachedLocals.set(i, true);
+    dirtyLocals.set(i, true);
+  }
+  void setLocalConst(uint32_t i, int64_t c) {
+    VarState& s = slots[i];
+    release(s);
+    s.loc = VarState::Const;
+    s.constant = c;
+    s.synced = false;
+    cachedLocals.set(i, true);
+    dirtyLocals.set(i, true);
+  }
+
   /// Whether local `i`'s home slot holds its current (cached) value.
   void setSynced(uint32_t i, bool synced) {
     slots[i].synced = synced;
