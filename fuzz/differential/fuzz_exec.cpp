@@ -397,7 +397,8 @@ int runLegacy(runtime::Engine& engine, std::shared_ptr<runtime::Module> module, 
 //   - "fuzzing-support" imports besides the loggers: table-get/table-set (on the table
 //     exported as "table"), call-export/call-export-catch (call export #I from "JS"),
 //     call-ref/call-ref-catch (call a funcref from "JS"), sleep (returns its second
-//     argument). What JS would throw (an index past the table or the exports, a
+//     argument); and env.setTempRet0/getTempRet0 (from binaryen's JS legalization).
+//     What JS would throw (an index past the table or the exports, a
 //     non-function export, a null funcref, an i64 parameter) is an exception, which
 //     the *-catch variants turn into 1 and which otherwise ends the export with
 //     "[exception thrown: imported-js-tag jserror]". A trap is not caught by them;
@@ -453,10 +454,31 @@ class ModernHost {
       linker.define(im.module, im.name, runtime::Extern::ofGlobal(g));
       return true;
     }
-    if (im.kind != ExternKind::Func || im.module != "fuzzing-support") return false;
+    if (im.kind != ExternKind::Func) return false;
     const FuncType& type = decl_.types[im.funcType];
     runtime::HostCallback callback;
     const std::string& name = im.name;
+    if (im.module == "env") {
+      // binaryen's legalize-js-interface pass (in --fuzz-passes) splits i64s at the
+      // JS boundary with these.
+      if (name == "setTempRet0" && type.numParams == 1 && type.params()[0] == ValType::I32) {
+        callback = [this](runtime::Caller&, const Value* args, Value*) {
+          tempRet0_ = args[0].asI32();
+          return runtime::HostResult::ok();
+        };
+      } else if (name == "getTempRet0" && type.numParams == 0 && type.numResults() == 1 &&
+                 type.results()[0] == ValType::I32) {
+        callback = [this](runtime::Caller&, const Value*, Value* results) {
+          results[0] = Value::i32(tempRet0_);
+          return runtime::HostResult::ok();
+        };
+      } else {
+        return false;
+      }
+      linker.defineFunction(im.module, im.name, type, std::move(callback));
+      return true;
+    }
+    if (im.module != "fuzzing-support") return false;
     if (name.rfind("log", 0) == 0) {
       const std::string kind = name == "log-branch" ? "log-branch" : "logging";
       callback = [type, kind](runtime::Caller&, const Value* args, Value*) {
@@ -554,6 +576,7 @@ class ModernHost {
   const decoder::Module& decl_;
   runtime::Instance* instance_ = nullptr;
   runtime::Table* table_ = nullptr;
+  uint32_t tempRet0_ = 0;
 };
 
 int runModern(runtime::Engine& engine, std::shared_ptr<runtime::Module> module, const char* path,

@@ -20,6 +20,8 @@
 #   MIN_BYTES, MAX_BYTES  size range of the random input (default 1000..40000)
 #   FINDINGS        where divergences go (default fuzz/differential/findings)
 #   QUIET=1         no per-case progress lines
+#   CORPUS=DIR      keep every compared module as DIR/SEED-CASE.wasm (coverage.sh counts
+#                   their reference-type instructions)
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -173,6 +175,7 @@ while [[ "$cases" -eq 0 || "$i" -lt $((first - 1 + cases)) ]]; do
     skip "NaN in binaryen's trace"; continue
   fi
   ran=$((ran + 1))
+  [[ -n "${CORPUS:-}" ]] && mkdir -p "$CORPUS" && cp "$work/case.wasm" "$CORPUS/$seed-$i.wasm"
   # (The braces keep bash's own "Segmentation fault" notices out of the output.)
   rc=$({ timeout -k 5 60 "$wisp" "${wisp_flags[@]}" --timeout 20 "$work/case.wasm" >"$work/wisp.txt" \
            2>"$work/wisp.err"; echo $?; } 2>/dev/null)
