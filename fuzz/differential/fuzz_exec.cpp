@@ -402,6 +402,10 @@ int runLegacy(runtime::Engine& engine, std::shared_ptr<runtime::Module> module, 
 //     non-function export, a null funcref, an i64 parameter) is an exception, which
 //     the *-catch variants turn into 1 and which otherwise ends the export with
 //     "[exception thrown: imported-js-tag jserror]". A trap is not caught by them;
+//   - a start function (-ttf makes them now) runs before JS has the exports and the
+//     table: there call-export*, table-get and table-set throw, and an exception
+//     that ends instantiation prints "[exception thrown: failed to instantiate
+//     module]" (a trap prints its "[trap ...]"), and nothing else follows;
 //   - imported immutable externref globals (any names) hold a host reference whose
 //     payload is the sum of the characters of module and name, mod 251.
 //
@@ -550,7 +554,8 @@ class ModernHost {
   }
 
   runtime::HostResult callExport(uint32_t index) {
-    if (index >= decl_.exports.size()) return jsException();
+    // During instantiation (a start function) JS has no exports yet.
+    if (!instance_ || index >= decl_.exports.size()) return jsException();
     const decoder::Export& ex = decl_.exports[index];
     if (ex.kind != ExternKind::Func) return jsException();
     return callFunction(instance_->funcRef(ex.index));
@@ -605,7 +610,11 @@ int runModern(runtime::Engine& engine, std::shared_ptr<runtime::Module> module, 
       std::fprintf(stderr, "wisp-fuzz-exec: %s: %s\n", path, instance.error().message.c_str());
       return kExitUnsupported;
     }
-    std::printf("%s\n", modernTrapLine(instance.error().message).c_str());
+    if (trapLine(instance.error().message) == "[trap " + std::string(kJsException) + "]") {
+      std::printf("[exception thrown: failed to instantiate module]\n");
+    } else {
+      std::printf("%s\n", modernTrapLine(instance.error().message).c_str());
+    }
     return 0;
   }
   host.setInstance(*instance);
