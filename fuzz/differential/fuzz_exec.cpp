@@ -1,6 +1,7 @@
 // wisp-fuzz-exec: runs a module the way binaryen's `wasm-opt --fuzz-exec-before` does
 // (binaryen version 108, src/tools/execution-results.h) and prints the same trace, so
-// that run.sh can diff the two. In order:
+// that run.sh can diff the two. (`--binaryen 132` switches to binaryen 132's way, which
+// run.sh's reftypes mode uses: see runModern below.) In order:
 //
 //   - every "fuzzing-support" import is a logging function: each call prints
 //     "[LoggingExternalInterface logging ARGS]" (an i64 argument as two i32s, low half
@@ -521,7 +522,8 @@ class ModernHost {
     } else if (name == "call-ref" || name == "call-ref-catch") {
       const bool catching = name == "call-ref-catch";
       callback = [this, catching](runtime::Caller&, const Value* args, Value* results) {
-        return catchIf(catching, callFunction(reinterpret_cast<const jit::FuncRef*>(args[0].asRef())),
+        return catchIf(catching,
+                       callFunction(reinterpret_cast<const jit::FuncRef*>(args[0].asRef())),
                        results);
       };
     } else if (name == "sleep") {
@@ -655,7 +657,6 @@ int runModern(runtime::Engine& engine, std::shared_ptr<runtime::Module> module, 
   }
   return 0;
 }
-
 
 int run(const char* path, double timeoutSeconds, int binaryenVersion) {
   std::vector<uint8_t> bytes;
