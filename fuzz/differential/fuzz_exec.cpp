@@ -1,6 +1,7 @@
 // wisp-fuzz-exec: runs a module the way binaryen's `wasm-opt --fuzz-exec-before` does
 // (binaryen version 108, src/tools/execution-results.h) and prints the same trace, so
-// that run.sh can diff the two. In order:
+// that run.sh can diff the two. (`--binaryen 132` switches to binaryen 132's way, which
+// run.sh's reftypes mode uses: see runModern below.) In order:
 //
 //   - every "fuzzing-support" import is a logging function: each call prints
 //     "[LoggingExternalInterface logging ARGS]" (an i64 argument as two i32s, low half
@@ -38,6 +39,7 @@
 namespace wisp::fuzz {
 namespace {
 
+using runtime::TrapKind;
 using runtime::Value;
 
 constexpr int kExitUsage = 2;
@@ -297,19 +299,10 @@ std::string trapLine(std::string message) {
   return "[trap " + message + "]";
 }
 
-int run(const char* path, double timeoutSeconds) {
-  std::vector<uint8_t> bytes;
-  if (!wisp::runtime::readFile(path, bytes)) {
-    std::fprintf(stderr, "wisp-fuzz-exec: cannot read %s\n", path);
-    return kExitUsage;
-  }
-  runtime::Engine engine;
-  auto module = runtime::Module::compile(engine, std::move(bytes));
-  if (!module) {
-    std::fprintf(stderr, "wisp-fuzz-exec: %s: %s\n", path, module.error().message.c_str());
-    return kExitUnsupported;
-  }
-  const decoder::Module& decl = (*module)->decl();
+// binaryen 108's way (see the top of this file).
+int runLegacy(runtime::Engine& engine, std::shared_ptr<runtime::Module> module, const char* path,
+              double timeoutSeconds) {
+  const decoder::Module& decl = module->decl();
 
   // Binaryen's interpreter refuses to grow a memory beyond 1 GiB; so does this store.
   // (It grows tables to 2^30 entries, wisp to 10^7; table.grow needs reference types,
@@ -347,7 +340,7 @@ int run(const char* path, double timeoutSeconds) {
 
   Watchdog watchdog(store, timeoutSeconds);
   watchdog.arm();
-  auto instance = linker.instantiate(store, *module);
+  auto instance = linker.instantiate(store, module);
   watchdog.disarm();
   if (!instance) {
     if (instance.error().code != ErrorCode::Runtime) {
@@ -388,15 +381,311 @@ int run(const char* path, double timeoutSeconds) {
   return 0;
 }
 
+// ---- binaryen 132 -----------------------------------------------------------------------
+//
+// Newer binaryen (the npm package, version 132; src/tools/execution-results.h) runs a
+// module differently from 108:
+//
+//   - exports are visited in order: a function export prints "[fuzz-exec] export NAME"
+//     and is called with zero arguments (there is no hangLimitInitializer any more: the
+//     hang limit is a global that -ttf's code resets itself); a global export prints
+//     "[fuzz-exec] export NAME" and "[LoggingExternalInterface logging VALUE]"; other
+//     exports are skipped;
+//   - results print as "[fuzz-exec] note result: NAME => " and then each value
+//     followed by a newline;
+//   - references print as JS sees them: "null", "function" for any non-null funcref,
+//     "externref(N)" for a host reference with payload N;
+//   - "fuzzing-support" imports besides the loggers: table-get/table-set (on the table
+//     exported as "table"), call-export/call-export-catch (call export #I from "JS"),
+//     call-ref/call-ref-catch (call a funcref from "JS"), sleep (returns its second
+//     argument); and env.setTempRet0/getTempRet0 (from binaryen's JS legalization).
+//     What JS would throw (an index past the table or the exports, a
+//     non-function export, a null funcref, an i64 parameter) is an exception, which
+//     the *-catch variants turn into 1 and which otherwise ends the export with
+//     "[exception thrown: imported-js-tag jserror]". A trap is not caught by them;
+//   - a start function (-ttf makes them now) runs before JS has the exports and the
+//     table: there call-export*, table-get and table-set throw, and an exception
+//     that ends instantiation prints "[exception thrown: failed to instantiate
+//     module]" (a trap prints its "[trap ...]"), and nothing else follows;
+//   - imported immutable externref globals (any names) hold a host reference whose
+//     payload is the sum of the characters of module and name, mod 251.
+//
+// Here a host reference with payload N is the externref value N + 1 (0 is null), and
+// a JS exception is a host error with the message below, unwinding through wasm.
+
+const char* const kJsException = "wisp-fuzz-exec: JS exception";
+
+std::string printModernValue(const Value& v) {
+  switch (v.type) {
+    case ValType::FuncRef:
+      return v.asRef() ? "function" : "null";
+    case ValType::ExternRef:
+      return v.asRef() ? "externref(" + std::to_string(v.asRef() - 1) + ")" : "null";
+    default:
+      return printValue(v, nullptr);
+  }
+}
+
+// binaryen says "out of bounds table access" where the spec says "undefined element"
+// (call_indirect past the table's end); print its coarser wording.
+std::string modernTrapLine(const std::string& message) {
+  std::string line = trapLine(message);
+  if (line == "[trap undefined element]") return "[trap out of bounds table access]";
+  return line;
+}
+
+class ModernHost {
+ public:
+  ModernHost(runtime::Engine& engine, runtime::Store& store, const decoder::Module& decl)
+      : engine_(engine), store_(store), decl_(decl) {}
+
+  void setInstance(runtime::Instance* instance) {
+    instance_ = instance;
+    if (auto table = instance->getExport("table"); table && table->kind == ExternKind::Table) {
+      table_ = table->table;
+    }
+  }
+
+  // Defines the import, or returns false if this tool does not know it.
+  bool define(runtime::Linker& linker, const decoder::Import& im) {
+    if (im.kind == ExternKind::Global) {
+      if (im.global.type != ValType::ExternRef || im.global.isMutable) return false;
+      uint32_t payload = 0;
+      for (const std::string* s : {&im.module, &im.name}) {
+        for (char c : *s) payload = (payload + static_cast<uint32_t>(c)) % 251;
+      }
+      runtime::GlobalRef g =
+          store_.createGlobal(im.global, Value::ref(ValType::ExternRef, payload + 1));
+      linker.define(im.module, im.name, runtime::Extern::ofGlobal(g));
+      return true;
+    }
+    if (im.kind != ExternKind::Func) return false;
+    const FuncType& type = decl_.types[im.funcType];
+    runtime::HostCallback callback;
+    const std::string& name = im.name;
+    if (im.module == "env") {
+      // binaryen's legalize-js-interface pass (in --fuzz-passes) splits i64s at the
+      // JS boundary with these.
+      if (name == "setTempRet0" && type.numParams == 1 && type.params()[0] == ValType::I32) {
+        callback = [this](runtime::Caller&, const Value* args, Value*) {
+          tempRet0_ = args[0].asI32();
+          return runtime::HostResult::ok();
+        };
+      } else if (name == "getTempRet0" && type.numParams == 0 && type.numResults() == 1 &&
+                 type.results()[0] == ValType::I32) {
+        callback = [this](runtime::Caller&, const Value*, Value* results) {
+          results[0] = Value::i32(tempRet0_);
+          return runtime::HostResult::ok();
+        };
+      } else {
+        return false;
+      }
+      linker.defineFunction(im.module, im.name, type, std::move(callback));
+      return true;
+    }
+    if (im.module != "fuzzing-support") return false;
+    if (name.rfind("log", 0) == 0) {
+      const std::string kind = name == "log-branch" ? "log-branch" : "logging";
+      callback = [type, kind](runtime::Caller&, const Value* args, Value*) {
+        std::string line = "[LoggingExternalInterface " + kind;
+        for (uint32_t i = 0; i < type.numParams; i++) {
+          if (args[i].type == ValType::I64) {
+            const uint64_t v = args[i].asI64();
+            line += ' ' + std::to_string(static_cast<int32_t>(static_cast<uint32_t>(v)));
+            line += ' ' + std::to_string(static_cast<int32_t>(static_cast<uint32_t>(v >> 32)));
+          } else {
+            line += ' ' + printModernValue(args[i]);
+          }
+        }
+        std::printf("%s]\n", line.c_str());
+        return runtime::HostResult::ok();
+      };
+    } else if (name == "table-get") {
+      callback = [this](runtime::Caller&, const Value* args, Value* results) {
+        const uint32_t index = args[0].asI32();
+        if (!table_ || index >= table_->size()) return jsException();
+        results[0] = Value::ref(table_->elemType(), table_->get(index));
+        return runtime::HostResult::ok();
+      };
+    } else if (name == "table-set") {
+      callback = [this](runtime::Caller&, const Value* args, Value*) {
+        const uint32_t index = args[0].asI32();
+        if (!table_ || index >= table_->size()) return jsException();
+        table_->set(index, args[1].asRef());
+        return runtime::HostResult::ok();
+      };
+    } else if (name == "call-export" || name == "call-export-catch") {
+      const bool catching = name == "call-export-catch";
+      callback = [this, catching](runtime::Caller&, const Value* args, Value* results) {
+        return catchIf(catching, callExport(args[0].asI32()), results);
+      };
+    } else if (name == "call-ref" || name == "call-ref-catch") {
+      const bool catching = name == "call-ref-catch";
+      callback = [this, catching](runtime::Caller&, const Value* args, Value* results) {
+        return catchIf(catching,
+                       callFunction(reinterpret_cast<const jit::FuncRef*>(args[0].asRef())),
+                       results);
+      };
+    } else if (name == "sleep") {
+      callback = [](runtime::Caller&, const Value* args, Value* results) {
+        results[0] = args[1];
+        return runtime::HostResult::ok();
+      };
+    } else {
+      return false;
+    }
+    linker.defineFunction(im.module, im.name, type, std::move(callback));
+    return true;
+  }
+
+ private:
+  static runtime::HostResult jsException() { return runtime::HostResult::error(kJsException); }
+
+  static bool isJsException(const runtime::HostResult& r) {
+    return r.kind == TrapKind::HostError && r.message == kJsException;
+  }
+
+  // The *-catch imports return 1 for a JS exception, 0 for success; traps go on.
+  static runtime::HostResult catchIf(bool catching, runtime::HostResult r, Value* results) {
+    if (!catching) return r;
+    if (r.kind == TrapKind::None || isJsException(r)) {
+      results[0] = Value::i32(r.kind == TrapKind::None ? 0 : 1);
+      return runtime::HostResult::ok();
+    }
+    return r;
+  }
+
+  runtime::HostResult callExport(uint32_t index) {
+    // During instantiation (a start function) JS has no exports yet.
+    if (!instance_ || index >= decl_.exports.size()) return jsException();
+    const decoder::Export& ex = decl_.exports[index];
+    if (ex.kind != ExternKind::Func) return jsException();
+    return callFunction(instance_->funcRef(ex.index));
+  }
+
+  // Calls f the way JS would, with zero arguments (an i64 parameter throws, as
+  // fuzz_shell.js's 0 is no BigInt); results are dropped.
+  runtime::HostResult callFunction(const jit::FuncRef* f) {
+    if (!f) return jsException();
+    const FuncType& type = engine_.typeOf(f->typeId);
+    std::vector<Value> args;
+    for (ValType t : type.params()) {
+      if (t == ValType::I64) return jsException();
+      args.push_back(Value::zero(t));
+    }
+    runtime::CallResult r = store_.call(f, args);
+    if (r.ok()) return runtime::HostResult::ok();
+    return runtime::HostResult{r.trap->kind, r.trap->message, r.trap->exitCode};
+  }
+
+  runtime::Engine& engine_;
+  runtime::Store& store_;
+  const decoder::Module& decl_;
+  runtime::Instance* instance_ = nullptr;
+  runtime::Table* table_ = nullptr;
+  uint32_t tempRet0_ = 0;
+};
+
+int runModern(runtime::Engine& engine, std::shared_ptr<runtime::Module> module, const char* path,
+              double timeoutSeconds) {
+  const decoder::Module& decl = module->decl();
+  runtime::StoreLimits limits;
+  limits.maxMemoryPages = (1u << 30) / kPageSize;  // see runLegacy
+  limits.maxTableElements = 10000000;              // binaryen 132's Table::kMaxSize too
+  runtime::Store store(engine, limits);
+  runtime::Linker linker(engine);
+  ModernHost host(engine, store, decl);
+  for (const decoder::Import& im : decl.imports) {
+    if (!host.define(linker, im)) {
+      std::fprintf(stderr, "wisp-fuzz-exec: unsupported import \"%s\" \"%s\"\n", im.module.c_str(),
+                   im.name.c_str());
+      return kExitUnsupported;
+    }
+  }
+
+  Watchdog watchdog(store, timeoutSeconds);
+  watchdog.arm();
+  auto instance = linker.instantiate(store, module);
+  watchdog.disarm();
+  if (!instance) {
+    if (instance.error().code != ErrorCode::Runtime) {
+      std::fprintf(stderr, "wisp-fuzz-exec: %s: %s\n", path, instance.error().message.c_str());
+      return kExitUnsupported;
+    }
+    if (trapLine(instance.error().message) == "[trap " + std::string(kJsException) + "]") {
+      std::printf("[exception thrown: failed to instantiate module]\n");
+    } else {
+      std::printf("%s\n", modernTrapLine(instance.error().message).c_str());
+    }
+    return 0;
+  }
+  host.setInstance(*instance);
+
+  for (const decoder::Export& ex : decl.exports) {
+    if (ex.kind == ExternKind::Global) {
+      std::printf("[fuzz-exec] export %s\n", ex.name.c_str());
+      std::printf("[LoggingExternalInterface logging %s]\n",
+                  printModernValue((*instance)->global(ex.index).get()).c_str());
+      continue;
+    }
+    if (ex.kind != ExternKind::Func) continue;
+    std::printf("[fuzz-exec] export %s\n", ex.name.c_str());
+    const FuncType& type = decl.functionType(ex.index);
+    std::vector<Value> args;
+    for (ValType t : type.params()) args.push_back(Value::zero(t));
+    watchdog.arm();
+    runtime::CallResult r = store.call((*instance)->funcRef(ex.index), args);
+    watchdog.disarm();
+    if (watchdog.fired()) {
+      std::printf("[wisp-fuzz-exec: timed out after %g s]\n", timeoutSeconds);
+      std::fflush(stdout);
+      return kExitTimeout;
+    }
+    if (!r.ok()) {
+      if (r.trap->kind == TrapKind::HostError && r.trap->message == kJsException) {
+        std::printf("[exception thrown: imported-js-tag jserror]\n");
+      } else {
+        std::printf("%s\n", modernTrapLine(r.trap->message).c_str());
+      }
+      continue;
+    }
+    if (!r.values.empty()) {
+      std::string text;
+      for (const Value& v : r.values) text += printModernValue(v) + "\n";
+      std::printf("[fuzz-exec] note result: %s => %s", ex.name.c_str(), text.c_str());
+    }
+  }
+  return 0;
+}
+
+int run(const char* path, double timeoutSeconds, int binaryenVersion) {
+  std::vector<uint8_t> bytes;
+  if (!wisp::runtime::readFile(path, bytes)) {
+    std::fprintf(stderr, "wisp-fuzz-exec: cannot read %s\n", path);
+    return kExitUsage;
+  }
+  runtime::Engine engine;
+  auto module = runtime::Module::compile(engine, std::move(bytes));
+  if (!module) {
+    std::fprintf(stderr, "wisp-fuzz-exec: %s: %s\n", path, module.error().message.c_str());
+    return kExitUnsupported;
+  }
+  if (binaryenVersion >= 132) return runModern(engine, *module, path, timeoutSeconds);
+  return runLegacy(engine, *module, path, timeoutSeconds);
+}
+
 }  // namespace
 }  // namespace wisp::fuzz
 
 int main(int argc, char** argv) {
   double timeout = 10;
+  int binaryen = 108;
   const char* path = nullptr;
   for (int i = 1; i < argc; i++) {
     if (std::strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
       timeout = std::atof(argv[++i]);
+    } else if (std::strcmp(argv[i], "--binaryen") == 0 && i + 1 < argc) {
+      binaryen = std::atoi(argv[++i]);
     } else if (!path && argv[i][0] != '-') {
       path = argv[i];
     } else {
@@ -406,11 +695,12 @@ int main(int argc, char** argv) {
   }
   if (!path) {
     std::fprintf(stderr,
-                 "usage: wisp-fuzz-exec [--timeout SECONDS] MODULE.wasm\n"
-                 "Prints the trace binaryen's `wasm-opt --fuzz-exec-before` prints.\n");
+                 "usage: wisp-fuzz-exec [--timeout SECONDS] [--binaryen 108|132] MODULE.wasm\n"
+                 "Prints the trace `wasm-opt --fuzz-exec-before` of that binaryen version\n"
+                 "(default 108) prints.\n");
     return wisp::fuzz::kExitUsage;
   }
   // Line-buffered, so a crash leaves the trace up to the crash.
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  return wisp::fuzz::run(path, timeout);
+  return wisp::fuzz::run(path, timeout, binaryen);
 }

@@ -14,7 +14,11 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 dir="$(cd "${1:?usage: reduce.sh FINDING_DIR [TIMEOUT]}" && pwd)"
 per_run="${2:-10}"
-source "$here/common.sh"
+# The finding's mode (FEATURES=noref/reftypes), unless FEATURES says otherwise.
+if [[ -z "${FEATURES:-}" ]] && grep -q '^mode: FEATURES=' "$dir/README" 2>/dev/null; then
+  FEATURES=$(sed -n 's/^mode: FEATURES=//p' "$dir/README")
+fi
+source "$here/common.sh" || exit 2
 find_wisp "$root" || exit 2
 
 work="$(mktemp -d)"
@@ -25,11 +29,11 @@ trap 'rm -rf "$work"' EXIT
 cat >"$work/classify.sh" <<CLASSIFY
 #!/usr/bin/env bash
 set -o pipefail
-wasm-validate "\$1" >/dev/null 2>&1 || { echo "not comparable"; exit; }
-timeout 10 wasm-opt "\$1" ${features[*]} --fuzz-exec-before 2>/dev/null |
+wasm-validate ${validate_flags[*]} "\$1" >/dev/null 2>&1 || { echo "not comparable"; exit; }
+timeout 30 ${wasm_opt[*]} "\$1" ${features[*]} --fuzz-exec-before 2>/dev/null |
   "$here/normalize-binaryen.sh" >"\$1.binaryen" || { echo "not comparable"; exit; }
 grep -q '^\[host limit' "\$1.binaryen" && { echo "not comparable"; exit; }
-rc=\$({ timeout 10 "$wisp" --timeout 5 "\$1" >"\$1.wisp" 2>/dev/null; echo \$?; } 2>/dev/null)
+rc=\$({ timeout 10 "$wisp" ${wisp_flags[*]} --timeout 5 "\$1" >"\$1.wisp" 2>/dev/null; echo \$?; } 2>/dev/null)
 case \$rc in
   0) cmp -s "\$1.binaryen" "\$1.wisp" && echo same || echo differ;;
   4|124|137) echo timeout;;
@@ -56,7 +60,10 @@ chmod +x "$work/check.sh"
 # Both run twice: a module wasm-reduce cannot start on (its canonical form does not
 # fail) often becomes one it can after reduce_wat.py's pass.
 # wasm_reduce IN.wasm: reduces into $work/work.wasm; fails if it could not.
+# (Only in the noref mode: binaryen 108 cannot read reference-type modules, and the npm
+# package's wasm-reduce cannot run commands: reftypes mode uses reduce_wat.py alone.)
 wasm_reduce() {
+  [[ "$mode" == noref ]] || return 1
   cp "$1" "$work/input.wasm"
   rm -f "$work/work.wasm"
   (cd "$work" && wasm-reduce input.wasm "${features[@]}" --extra-flags "${features[*]}" \
@@ -81,7 +88,7 @@ for round in 1 2; do
 done
 # Drop what is now unused (stubbed functions, types). binaryen rewrites the module for
 # that, so keep the result only if it still fails the same way.
-if wasm-opt "$dir/reduced.wasm" "${features[@]}" --remove-unused-module-elements \
+if "${wasm_opt[@]}" "$dir/reduced.wasm" "${features[@]}" --remove-unused-module-elements \
      -o "$work/pruned.wasm" 2>/dev/null &&
    ! "$work/check.sh" "$work/pruned.wasm"; then
   cp "$work/pruned.wasm" "$dir/reduced.wasm"

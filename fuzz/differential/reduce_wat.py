@@ -6,7 +6,7 @@ changes the code's shape; a JIT bug that depends on shape (register pressure, op
 order) can vanish before reduction starts. This reducer edits wabt's text form instead
 and leaves the surviving instructions as they were:
 
-  1. drop exports,                      4. drop data segments,
+  1. drop exports,                      4. drop element and data segments,
   2. stub out function bodies,          5. delete instruction lines (ddmin, per function).
   3. drop function-table entries,
 
@@ -142,6 +142,7 @@ def main():
         r.drop_fields(r'  \(export "(?!hangLimitInitializer")')
         r.stub_functions()
         r.shrink_elems()
+        r.drop_fields(r"  \(elem ")
         r.drop_fields(r"  \(data ")
         r.drop_fields(r'  \(export "hangLimitInitializer"')
         for _ in range(2):  # a second round profits from the first's deletions

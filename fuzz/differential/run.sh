@@ -11,12 +11,17 @@
 # saved under findings/SEED-i/ and makes the run fail. CASES=0 runs until interrupted.
 #
 # Environment:
+#   FEATURES        noref (default: binaryen 108, no reference types) or reftypes
+#                   (binaryen 132 from npm, reference types and table instructions);
+#                   see common.sh and README.md
 #   WISP_FUZZ_EXEC  the wisp-fuzz-exec binary (default: build-fuzzdiff/, then build/)
 #   FIRST=N         start at case N (FIRST=17 run.sh 1 SEED re-runs case 17 of SEED)
 #   KEEP_GOING=1    record every divergence and go on; fail at the end
 #   MIN_BYTES, MAX_BYTES  size range of the random input (default 1000..40000)
 #   FINDINGS        where divergences go (default fuzz/differential/findings)
 #   QUIET=1         no per-case progress lines
+#   CORPUS=DIR      keep every compared module as DIR/SEED-CASE.wasm (coverage.sh counts
+#                   their reference-type instructions)
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,9 +32,9 @@ min_bytes="${MIN_BYTES:-1000}"
 max_bytes="${MAX_BYTES:-40000}"
 findings="${FINDINGS:-$here/findings}"
 
-source "$here/common.sh"
+source "$here/common.sh" || exit 2
 find_wisp "$root" || exit 2
-for tool in wasm-opt wasm-validate wasm2wat python3 timeout; do
+for tool in "${wasm_opt[0]}" wasm-validate wasm2wat wat2wasm python3 timeout; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool is required" >&2; exit 2; }
 done
 
@@ -67,6 +72,8 @@ variant_flags() {
 hang_limits=(10 100 200)
 hang_limit() { echo "${hang_limits[$(( ($1 / 18) % ${#hang_limits[@]} ))]}"; }
 
+# (binaryen 132 has no hangLimitInitializer: its hang limit is a global that the code
+# resets to 100 when it runs out, so reftypes mode leaves it alone.)
 # Rewrites the constant that the export hangLimitInitializer stores (through wabt's
 # text format, which round-trips 2.0 modules exactly).
 set_hang_limit() {
@@ -99,18 +106,22 @@ save_finding() {
   local id="$1" why="$2" dir="$findings/$seed-$1"
   mkdir -p "$dir"
   cp "$work/input.bin" "$work/case.wasm" "$work/binaryen.txt" "$work/wisp.txt" "$dir/" 2>/dev/null
+  [[ -n "$initial" ]] && cp "$work/initial.wat" "$work/initial.wasm" "$dir/" 2>/dev/null
   cp "$work/wisp.err" "$dir/wisp.stderr" 2>/dev/null
   wasm2wat --enable-all "$work/case.wasm" -o "$dir/case.wat" 2>/dev/null ||
-    wasm-opt "${features[@]}" "$work/case.wasm" --print >"$dir/case.wat" 2>/dev/null
+    "${wasm_opt[@]}" "${features[@]}" "$work/case.wasm" --print >"$dir/case.wat" 2>/dev/null
   diff -u "$dir/binaryen.txt" "$dir/wisp.txt" >"$dir/trace.diff"
   {
     echo "why: $why"
-    echo "generated with: wasm-opt -ttf input.bin ${features[*]} --denan ${variant[*]} -o case.wasm"
-    echo "hang limit: $hang (10 is -ttf's; a larger one was patched into hangLimitInitializer)"
-    echo "re-run the case: FIRST=$id fuzz/differential/run.sh 1 $seed"
+    echo "mode: FEATURES=$mode"
+    [[ -n "$initial" ]] && echo "initial content: gen_reftypes.py $initial initial.wat; wat2wasm initial.wat -o initial.wasm"
+    echo "generated with: ${wasm_opt[*]} -ttf input.bin ${initial:+-if initial.wasm }${features[*]} --denan ${variant[*]} -o case.wasm"
+    [[ "$mode" == noref ]] &&
+      echo "hang limit: $hang (10 is -ttf's; a larger one was patched into hangLimitInitializer)"
+    echo "re-run the case: FEATURES=$mode FIRST=$id fuzz/differential/run.sh 1 $seed"
     echo "or, in this directory:"
-    echo "  wasm-opt case.wasm ${features[*]} --fuzz-exec-before"
-    echo "  wisp-fuzz-exec case.wasm"
+    echo "  ${wasm_opt[*]} case.wasm ${features[*]} --fuzz-exec-before"
+    echo "  wisp-fuzz-exec ${wisp_flags[*]} case.wasm"
   } >"$dir/README"
   echo "DIVERGENCE seed $seed case $id: $why -> $dir"
 }
@@ -125,19 +136,33 @@ while [[ "$cases" -eq 0 || "$i" -lt $((first - 1 + cases)) ]]; do
   # --denan keeps NaNs out (their bits are nondeterministic across engines); it runs
   # first so that the optimizers work on the code that is executed.
   read -r -a variant <<<"$(variant_flags "$i")"
-  if ! timeout 120 wasm-opt -ttf "$work/input.bin" "${features[@]}" --denan "${variant[@]}" \
-        -o "$work/case.wasm" >/dev/null 2>&1; then
+  # reftypes: -ttf starts from a module of gen_reftypes.py's (tables, segments, table
+  # instructions) in three cases of four, from nothing in the fourth.
+  initial="" initial_flags=()
+  if [[ "$mode" == reftypes ]] && (( i % 4 != 3 )); then
+    initial=$(( seed * 1000003 + i ))
+    if ! "$here/gen_reftypes.py" "$initial" "$work/initial.wat" ||
+       ! wat2wasm "$work/initial.wat" -o "$work/initial.wasm" 2>"$work/initial.err"; then
+      skip "gen_reftypes.py wrote an invalid module"; continue
+    fi
+    initial_flags=(-if "$work/initial.wasm")
+  fi
+  if ! timeout 120 "${wasm_opt[@]}" -ttf "$work/input.bin" "${initial_flags[@]}" "${features[@]}" \
+        --denan "${variant[@]}" -o "$work/case.wasm" >/dev/null 2>&1; then
     skip "binaryen could not generate"; continue
   fi
-  hang="$(hang_limit "$i")"
-  if [[ "$hang" != 10 ]] && ! set_hang_limit "$work/case.wasm" "$hang"; then
-    skip "could not raise the hang limit"; continue
+  hang=10; [[ "$mode" == reftypes ]] && hang="binaryen's"
+  if [[ "$mode" == noref ]]; then
+    hang="$(hang_limit "$i")"
+    if [[ "$hang" != 10 ]] && ! set_hang_limit "$work/case.wasm" "$hang"; then
+      skip "could not raise the hang limit"; continue
+    fi
   fi
   # A module wabt rejects cannot tell us anything about wisp (binaryen has bugs too).
-  if ! wasm-validate "$work/case.wasm" >/dev/null 2>&1; then
+  if ! wasm-validate "${validate_flags[@]}" "$work/case.wasm" >/dev/null 2>&1; then
     skip "generated module is not valid 2.0 (wabt)"; continue
   fi
-  if ! timeout 120 wasm-opt "$work/case.wasm" "${features[@]}" --fuzz-exec-before \
+  if ! timeout 120 "${wasm_opt[@]}" "$work/case.wasm" "${features[@]}" --fuzz-exec-before \
         >"$work/binaryen.raw" 2>/dev/null; then
     skip "binaryen interpreter failed"; continue
   fi
@@ -150,8 +175,9 @@ while [[ "$cases" -eq 0 || "$i" -lt $((first - 1 + cases)) ]]; do
     skip "NaN in binaryen's trace"; continue
   fi
   ran=$((ran + 1))
+  [[ -n "${CORPUS:-}" ]] && mkdir -p "$CORPUS" && cp "$work/case.wasm" "$CORPUS/$seed-$i.wasm"
   # (The braces keep bash's own "Segmentation fault" notices out of the output.)
-  rc=$({ timeout -k 5 60 "$wisp" --timeout 20 "$work/case.wasm" >"$work/wisp.txt" \
+  rc=$({ timeout -k 5 60 "$wisp" "${wisp_flags[@]}" --timeout 20 "$work/case.wasm" >"$work/wisp.txt" \
            2>"$work/wisp.err"; echo $?; } 2>/dev/null)
   why=""
   if [[ $rc -ne 0 ]]; then
@@ -173,11 +199,11 @@ while [[ "$cases" -eq 0 || "$i" -lt $((first - 1 + cases)) ]]; do
     save_finding "$i" "$why"
     [[ "${KEEP_GOING:-0}" == 1 ]] || break
   elif [[ "${QUIET:-0}" != 1 ]]; then
-    echo "case $i ok (${variant[*]:-plain}, hang limit $hang; $(grep -c "^\[fuzz-exec\] calling" "$work/wisp.txt") calls, $(grep -c "^\[trap" "$work/wisp.txt") traps, $(grep -c "^\[Logging" "$work/wisp.txt") logs)"
+    echo "case $i ok (${variant[*]:-plain}${initial:+, initial content}, hang limit $hang; $(grep -cE "^\[fuzz-exec\] (calling|export)" "$work/wisp.txt") calls, $(grep -c "^\[trap" "$work/wisp.txt") traps, $(grep -c "^\[Logging" "$work/wisp.txt") logs)"
   fi
 done
 
 echo "---"
-echo "seed $seed: $((i - first + 1)) cases generated, $ran compared, $skipped skipped, $divergences divergent ($(( $(date +%s) - start ))s)"
+echo "FEATURES=$mode seed $seed: $((i - first + 1)) cases generated, $ran compared, $skipped skipped, $divergences divergent ($(( $(date +%s) - start ))s)"
 for reason in "${!skip_reasons[@]}"; do echo "  skipped ${skip_reasons[$reason]}: $reason"; done
 [[ $divergences -eq 0 ]]
