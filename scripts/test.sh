@@ -22,6 +22,9 @@ bash "$root/bench/fetch-modules.sh" >/dev/null
 echo "== differential fuzzing against binaryen (bounded, fixed seed)"
 QUIET=1 WISP_FUZZ_EXEC=$root/build/fuzz/differential/wisp-fuzz-exec \
   "$root/fuzz/differential/run.sh" "${WISP_DIFF_CASES:-300}" "${WISP_DIFF_SEED:-1234}"
+echo "== differential fuzzing with reference types against binaryen 132 from npm (bounded)"
+FEATURES=reftypes QUIET=1 WISP_FUZZ_EXEC=$root/build/fuzz/differential/wisp-fuzz-exec \
+  "$root/fuzz/differential/run.sh" "${WISP_DIFF_REFTYPES_CASES:-60}" "${WISP_DIFF_SEED:-1234}"
 
 echo "== fuzzers (bounded)"
 "$root/fuzz/run-fuzzers.sh" "${WISP_FUZZ_SECONDS:-30}"
