@@ -45,6 +45,9 @@ case "$mode" in
     return 2 2>/dev/null || exit 2
     ;;
 esac
+# WISP_FUEL=1: wisp compiles with fuel metering (unlimited fuel): the metering code must
+# not change any result.
+[ "${WISP_FUEL:-0}" = 1 ] && wisp_flags+=(--fuel)
 
 # Sets $wisp to the wisp-fuzz-exec binary: $WISP_FUZZ_EXEC, else build-fuzzdiff/ or
 # build/ under the repository root ($1).

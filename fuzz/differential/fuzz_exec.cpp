@@ -310,6 +310,7 @@ int runLegacy(runtime::Engine& engine, std::shared_ptr<runtime::Module> module, 
   runtime::StoreLimits limits;
   limits.maxMemoryPages = (1u << 30) / kPageSize;
   runtime::Store store(engine, limits);
+  store.setFuel(UINT64_MAX);
   runtime::Linker linker(engine);
   for (const decoder::Import& im : decl.imports) {
     if (im.module != "fuzzing-support" || im.kind != ExternKind::Func) {
@@ -593,6 +594,7 @@ int runModern(runtime::Engine& engine, std::shared_ptr<runtime::Module> module, 
   limits.maxMemoryPages = (1u << 30) / kPageSize;  // see runLegacy
   limits.maxTableElements = 10000000;              // binaryen 132's Table::kMaxSize too
   runtime::Store store(engine, limits);
+  store.setFuel(UINT64_MAX);
   runtime::Linker linker(engine);
   ModernHost host(engine, store, decl);
   for (const decoder::Import& im : decl.imports) {
@@ -658,13 +660,17 @@ int runModern(runtime::Engine& engine, std::shared_ptr<runtime::Module> module, 
   return 0;
 }
 
-int run(const char* path, double timeoutSeconds, int binaryenVersion) {
+int run(const char* path, double timeoutSeconds, int binaryenVersion, bool fuel) {
   std::vector<uint8_t> bytes;
   if (!wisp::runtime::readFile(path, bytes)) {
     std::fprintf(stderr, "wisp-fuzz-exec: cannot read %s\n", path);
     return kExitUsage;
   }
-  runtime::Engine engine;
+  // --fuel: the code is compiled with fuel metering (stores get all the fuel they can
+  // hold), so the metering code is checked against binaryen too.
+  runtime::EngineConfig config;
+  config.consumeFuel = fuel;
+  runtime::Engine engine(config);
   auto module = runtime::Module::compile(engine, std::move(bytes));
   if (!module) {
     std::fprintf(stderr, "wisp-fuzz-exec: %s: %s\n", path, module.error().message.c_str());
@@ -680,12 +686,15 @@ int run(const char* path, double timeoutSeconds, int binaryenVersion) {
 int main(int argc, char** argv) {
   double timeout = 10;
   int binaryen = 108;
+  bool fuel = false;
   const char* path = nullptr;
   for (int i = 1; i < argc; i++) {
     if (std::strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
       timeout = std::atof(argv[++i]);
     } else if (std::strcmp(argv[i], "--binaryen") == 0 && i + 1 < argc) {
       binaryen = std::atoi(argv[++i]);
+    } else if (std::strcmp(argv[i], "--fuel") == 0) {
+      fuel = true;
     } else if (!path && argv[i][0] != '-') {
       path = argv[i];
     } else {
@@ -694,13 +703,14 @@ int main(int argc, char** argv) {
     }
   }
   if (!path) {
-    std::fprintf(stderr,
-                 "usage: wisp-fuzz-exec [--timeout SECONDS] [--binaryen 108|132] MODULE.wasm\n"
-                 "Prints the trace `wasm-opt --fuzz-exec-before` of that binaryen version\n"
-                 "(default 108) prints.\n");
+    std::fprintf(
+        stderr,
+        "usage: wisp-fuzz-exec [--timeout SECONDS] [--binaryen 108|132] [--fuel] MODULE.wasm\n"
+        "Prints the trace `wasm-opt --fuzz-exec-before` of that binaryen version\n"
+        "(default 108) prints. --fuel compiles with fuel metering.\n");
     return wisp::fuzz::kExitUsage;
   }
   // Line-buffered, so a crash leaves the trace up to the crash.
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  return wisp::fuzz::run(path, timeout, binaryen);
+  return wisp::fuzz::run(path, timeout, binaryen, fuel);
 }

@@ -22,6 +22,7 @@
 #   QUIET=1         no per-case progress lines
 #   CORPUS=DIR      keep every compared module as DIR/SEED-CASE.wasm (coverage.sh counts
 #                   their reference-type instructions)
+#   WISP_FUEL=1     wisp compiles with fuel metering (unlimited fuel)
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
