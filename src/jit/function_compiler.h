@@ -69,6 +69,7 @@ class FunctionCompiler {
     outgoingBytes_ = 0;
     offset_ = 0;
     traps_.clear();
+    crossCalls_.clear();
     mergesUsed_ = 0;
     freeMerges_.clear();
     useClock_ = 0;
@@ -131,6 +132,14 @@ class FunctionCompiler {
     // site (its wasm offset) jumping to a stub per trap kind shared by the function.
     masm_.bind(stackCheck_);
     masm_.stackCheckStub(functionOffset_);
+    // call_indirect's calls into other instances (see MacroAssembler::callIndirect).
+    for (const CrossInstanceCall& c : crossCalls_) {
+      masm_.bind(c.stub);
+      masm_.callCrossInstance();
+      out_->callSites.push_back(CodeSite{masm_.offset(), c.wasmOffset});
+      masm_.restoreInstance();
+      masm_.jump(c.back);
+    }
     constexpr size_t kKinds = static_cast<size_t>(TrapKind::Exit) + 1;
     Label common[kKinds];
     bool used[kKinds] = {};
@@ -377,11 +386,23 @@ class FunctionCompiler {
     if (freeOnes.empty()) spillRegister(index);
     materializeInto(index, indexVar);
     moveArguments(type, sig);
-    masm_.callIndirect(env_.layout.table(tableIndex), env_.layout.typeId(typeIndex), index,
-                       trapLabel(TrapKind::UndefinedElement),
+    // A table whose size cannot change (defined here, maximum = minimum) is bounds
+    // checked against its size as an immediate.
+    int64_t fixedSize = -1;
+    if (tableIndex >= m_.numImportedTables) {
+      const Limits& l = m_.tables[tableIndex].limits;
+      if (l.hasMax && l.max == l.min && !l.is64 && l.min <= INT32_MAX) {
+        fixedSize = static_cast<int64_t>(l.min);
+      }
+    }
+    CrossInstanceCall cross{masm_.newLabel(), masm_.newLabel(), offset_};
+    masm_.callIndirect(env_.layout.table(tableIndex), fixedSize, env_.layout.typeId(typeIndex),
+                       index, trapLabel(TrapKind::UndefinedElement),
                        trapLabel(TrapKind::UninitializedElement),
-                       trapLabel(TrapKind::IndirectCallTypeMismatch));
+                       trapLabel(TrapKind::IndirectCallTypeMismatch), cross.stub);
     recordCallSite();
+    masm_.bind(cross.back);
+    crossCalls_.push_back(cross);
     finishCall(type, sig);
   }
 
@@ -645,6 +666,13 @@ class FunctionCompiler {
   struct TrapStub {
     Label label;
     TrapKind kind;
+    uint32_t wasmOffset;
+  };
+  /// The out-of-line part of a call_indirect (the call of a callee of another
+  /// instance), and where it returns to.
+  struct CrossInstanceCall {
+    Label stub;
+    Label back;
     uint32_t wasmOffset;
   };
   /// An argument of a helper call: a popped value or an immediate.
@@ -1561,6 +1589,7 @@ class FunctionCompiler {
   bool flagsPending_ = false;
   Label stackCheck_;
   std::vector<TrapStub> traps_;
+  std::vector<CrossInstanceCall> crossCalls_;
   std::vector<MergeState> mergeStates_;
   size_t mergesUsed_ = 0;
   PodVector<int32_t> freeMerges_;  // indices below mergesUsed_ of ended frames' states
