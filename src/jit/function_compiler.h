@@ -387,7 +387,7 @@ class FunctionCompiler {
     materializeInto(index, indexVar);
     moveArguments(type, sig);
     // A table whose size cannot change (defined here, maximum = minimum) is bounds
-    // checked against its size as an immediate.
+    // checked against its size as an immediate, and its elements never move.
     int64_t fixedSize = -1;
     if (tableIndex >= m_.numImportedTables) {
       const Limits& l = m_.tables[tableIndex].limits;
@@ -396,8 +396,9 @@ class FunctionCompiler {
       }
     }
     CrossInstanceCall cross{masm_.newLabel(), masm_.newLabel(), offset_};
-    masm_.callIndirect(env_.layout.table(tableIndex), fixedSize, env_.layout.typeId(typeIndex),
-                       index, trapLabel(TrapKind::UndefinedElement),
+    masm_.callIndirect(env_.layout.table(tableIndex), env_.layout.tableElementsOf(tableIndex),
+                       fixedSize, env_.layout.typeId(typeIndex), index,
+                       trapLabel(TrapKind::UndefinedElement),
                        trapLabel(TrapKind::UninitializedElement),
                        trapLabel(TrapKind::IndirectCallTypeMismatch), cross.stub);
     recordCallSite();

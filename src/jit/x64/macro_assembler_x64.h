@@ -1162,26 +1162,30 @@ class MacroAssembler {
     return field;
   }
   /// Indirect call through table `tablePtrOffset` at `index` (i32, in a register):
-  /// bounds, null and signature checks, then a call through the FuncRef. The bounds
-  /// check compares with `fixedSize` when the table's size cannot change (else -1).
+  /// bounds, null and signature checks, then a call through the FuncRef. A table whose
+  /// size cannot change (`fixedSize`, else -1) is bounds checked against an immediate
+  /// and its elements reached through the context field `elementsOffset` (one load
+  /// fewer on the way to the callee).
   /// `expectedTypeIdOffset` is the context field holding the canonical id of the
   /// expected signature. A callee of this instance (the common case) is called right
   /// here, with the context and memory registers as they are; one of another instance
   /// (or a host function) jumps to `crossInstance`, which must do
   /// callCrossInstance() and restoreInstance() and come back after this call. Either
   /// way r11 holds the FuncRef at the call.
-  void callIndirect(uint32_t tablePtrOffset, int64_t fixedSize, uint32_t expectedTypeIdOffset,
-                    Reg index, Label outOfBounds, Label nullEntry, Label typeMismatch,
-                    Label crossInstance) {
+  void callIndirect(uint32_t tablePtrOffset, uint32_t elementsOffset, int64_t fixedSize,
+                    uint32_t expectedTypeIdOffset, Reg index, Label outOfBounds, Label nullEntry,
+                    Label typeMismatch, Label crossInstance) {
     const Reg r11 = Reg::gp(11);
-    gpLoad(r11, context(tablePtrOffset), true);
     if (fixedSize >= 0) {
+      gpLoad(r11, context(elementsOffset), true);
       compareImm(false, index, static_cast<int32_t>(fixedSize));
+      as_.jae(outOfBounds);
     } else {
+      gpLoad(r11, context(tablePtrOffset), true);
       gpCmpMem(index, MemRef{11, -1, 0, offsetof(TableInstance, size)}, false);
+      as_.jae(outOfBounds);
+      gpLoad(r11, MemRef{11, -1, 0, offsetof(TableInstance, elements)}, true);
     }
-    as_.jae(outOfBounds);
-    gpLoad(r11, MemRef{11, -1, 0, offsetof(TableInstance, elements)}, true);
     gpLoad(r11, MemRef{11, static_cast<int8_t>(index.id()), 3, 0}, true);
     gpTest(r11, r11, true);
     as_.jz(nullEntry);
