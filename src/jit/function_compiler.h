@@ -69,6 +69,7 @@ class FunctionCompiler {
     outgoingBytes_ = 0;
     offset_ = 0;
     traps_.clear();
+    crossCalls_.clear();
     mergesUsed_ = 0;
     freeMerges_.clear();
     useClock_ = 0;
@@ -76,6 +77,8 @@ class FunctionCompiler {
     flagsPending_ = false;
     ops_ = 0;
     opsCharged_ = 0;
+    loops_.clear();
+    nextLoop_ = 0;
     error_.clear();
   }
 
@@ -129,6 +132,14 @@ class FunctionCompiler {
     // site (its wasm offset) jumping to a stub per trap kind shared by the function.
     masm_.bind(stackCheck_);
     masm_.stackCheckStub(functionOffset_);
+    // call_indirect's calls into other instances (see MacroAssembler::callIndirect).
+    for (const CrossInstanceCall& c : crossCalls_) {
+      masm_.bind(c.stub);
+      masm_.callCrossInstance();
+      out_->callSites.push_back(CodeSite{masm_.offset(), c.wasmOffset});
+      masm_.restoreInstance();
+      masm_.jump(c.back);
+    }
     constexpr size_t kKinds = static_cast<size_t>(TrapKind::Exit) + 1;
     Label common[kKinds];
     bool used[kKinds] = {};
@@ -183,6 +194,7 @@ class FunctionCompiler {
   void onLoop(Frame& f) {
     chargeFuel();
     f.label = masm_.newLabel();
+    loopHasCall_ = loopContainsCall(offset_);
     f.merge = initMerge(f.height, f.sig.numParams, true);
     transferTo(f.merge, f.height, f.sig.numParams);
     masm_.bind(f.label);
@@ -374,11 +386,24 @@ class FunctionCompiler {
     if (freeOnes.empty()) spillRegister(index);
     materializeInto(index, indexVar);
     moveArguments(type, sig);
-    masm_.callIndirect(env_.layout.table(tableIndex), env_.layout.typeId(typeIndex), index,
+    // A table whose size cannot change (defined here, maximum = minimum) is bounds
+    // checked against its size as an immediate, and its elements never move.
+    int64_t fixedSize = -1;
+    if (tableIndex >= m_.numImportedTables) {
+      const Limits& l = m_.tables[tableIndex].limits;
+      if (l.hasMax && l.max == l.min && !l.is64 && l.min <= INT32_MAX) {
+        fixedSize = static_cast<int64_t>(l.min);
+      }
+    }
+    CrossInstanceCall cross{masm_.newLabel(), masm_.newLabel(), offset_};
+    masm_.callIndirect(env_.layout.table(tableIndex), env_.layout.tableElementsOf(tableIndex),
+                       fixedSize, env_.layout.typeId(typeIndex), index,
                        trapLabel(TrapKind::UndefinedElement),
                        trapLabel(TrapKind::UninitializedElement),
-                       trapLabel(TrapKind::IndirectCallTypeMismatch));
+                       trapLabel(TrapKind::IndirectCallTypeMismatch), cross.stub);
     recordCallSite();
+    masm_.bind(cross.back);
+    crossCalls_.push_back(cross);
     finishCall(type, sig);
   }
 
@@ -642,6 +667,13 @@ class FunctionCompiler {
   struct TrapStub {
     Label label;
     TrapKind kind;
+    uint32_t wasmOffset;
+  };
+  /// The out-of-line part of a call_indirect (the call of a callee of another
+  /// instance), and where it returns to.
+  struct CrossInstanceCall {
+    Label stub;
+    Label back;
     uint32_t wasmOffset;
   };
   /// An argument of a helper call: a popped value or an immediate.
@@ -946,6 +978,220 @@ class FunctionCompiler {
     }
   }
 
+  // ---- loops that call ----------------------------------------------------------------
+  // Every call spills all registers. In a loop whose body calls, a local kept in a
+  // register across the back edge is worth it only if the body reads it before its
+  // first call: any other would be stored before the call and reloaded on the back edge
+  // each iteration for nothing. Such a loop's state keeps in registers only the locals
+  // read before the first call (the others stay in their home slots, as Liftoff keeps
+  // every local at loops), and says which of them are in their home slots too, so the
+  // call need not store those again. Which locals those are is found by scanning the
+  // body ahead of compiling it. One scan covers a loop and the loops nested in it up to
+  // its first call (recorded in loops_, in code order, for the onLoop calls that follow),
+  // so each byte is scanned about once.
+  struct LoopInfo {
+    uint32_t offset;      // of the loop instruction
+    int32_t parent;       // innermost enclosing loop of the same scan, or -1
+    uint32_t firstLocal;  // the loop's first local access in scanLocals_
+    bool calls;           // the body (nested code included) calls a function or helper
+  };
+  /// Whether the loop at `offset` calls; if so, fills beforeCall_ with the locals its
+  /// body reads before the first call (before any write: the value a write replaces is
+  /// not needed).
+  bool loopContainsCall(uint32_t offset) {
+    while (nextLoop_ < loops_.size() && loops_[nextLoop_].offset < offset) nextLoop_++;
+    if (nextLoop_ == loops_.size() || loops_[nextLoop_].offset != offset) {
+      scanLoops(offset);
+      nextLoop_ = 0;
+      if (loops_.empty() || loops_[0].offset != offset) return false;
+    }
+    const LoopInfo& info = loops_[nextLoop_++];
+    if (!info.calls) return false;
+    // The scan stopped at the first call of every loop it marked as calling.
+    beforeCall_.resize(st_.numLocals);
+    accessed_.resize(st_.numLocals);
+    for (size_t k = info.firstLocal; k < scanLocals_.size(); k++) {
+      const uint32_t i = scanLocals_[k] >> 1;
+      if (i >= st_.numLocals || accessed_.test(i)) continue;
+      accessed_.set(i, true);
+      if (scanLocals_[k] & 1) beforeCall_.set(i, true);
+    }
+    return true;
+  }
+  /// Scans the loop at `offset`, filling loops_, until its end or its first call (the
+  /// loops still open there all call; a loop after that point is scanned when reached,
+  /// from its own start). Stops early on anything it does not know: the validator
+  /// reports invalid code, and the answer then does not matter.
+  [[gnu::noinline]] void scanLoops(uint32_t offset) {
+    loops_.clear();
+    scanDepth_.clear();
+    scanLocals_.clear();
+    const auto& body = m_.bodies[funcIndex_ - m_.numImportedFunctions];
+    const uint8_t* p = bytes_ + offset;
+    const uint8_t* const end = bytes_ + body.offset + body.size;
+    int32_t current = -1;  // innermost open loop
+    auto skipLeb = [&]() __attribute__((always_inline)) {
+      while (p < end && (*p++ & 0x80)) {
+      }
+    };
+    auto readLeb = [&]() __attribute__((always_inline)) {
+      uint32_t v = 0;
+      for (unsigned shift = 0; p < end; shift += 7) {
+        const uint8_t b = *p++;
+        if (shift < 32) v |= static_cast<uint32_t>(b & 0x7F) << shift;
+        if (!(b & 0x80)) break;
+      }
+      return v;
+    };
+    while (p < end) {
+      const uint8_t* const at = p;
+      uint32_t index = *p++;
+      // The common single-byte instructions: nothing or one LEB128 to skip.
+      const uint8_t simple = kScanClass.c[index];
+      if (simple == kScanNone) continue;
+      if (simple == kScanLeb) {
+        skipLeb();
+        continue;
+      }
+      if (simple == kScanLocal) {  // the local, and whether it is read (local.get)
+        const uint32_t i = readLeb();
+        scanLocals_.push_back(i << 1 | (index == 0x20 ? 1 : 0));
+        continue;
+      }
+      switch (index) {
+        case 0x02:  // block
+        case 0x04:  // if
+          skipLeb();
+          scanDepth_.push_back(-1);
+          continue;
+        case 0x03:  // loop
+          loops_.push_back(LoopInfo{static_cast<uint32_t>(at - bytes_), current,
+                                    static_cast<uint32_t>(scanLocals_.size()), false});
+          current = static_cast<int32_t>(loops_.size() - 1);
+          scanDepth_.push_back(current);
+          skipLeb();
+          continue;
+        case 0x0B: {  // end
+          if (scanDepth_.empty()) return;
+          const int32_t k = scanDepth_.back();
+          scanDepth_.pop_back();
+          if (k >= 0) current = loops_[k].parent;
+          if (scanDepth_.empty()) return;
+          continue;
+        }
+        case 0x10:  // call, call_indirect, return_call, return_call_indirect
+        case 0x11:
+        case 0x12:
+        case 0x13:
+        case 0x40:  // memory.grow
+          markCalls(current);
+          return;
+        case 0xFC: {
+          const uint32_t sub = readLeb();
+          // memory.init .. table.grow and table.fill call runtime helpers.
+          if ((sub >= 0x08 && sub <= 0x0F) || sub == 0x11) {
+            markCalls(current);
+            return;
+          }
+          index = sub < 0x100 ? 0x100 + sub : 0;
+          break;
+        }
+        case 0xFD: {
+          const uint32_t sub = readLeb();
+          index = sub < 0x100 ? 0x200 + sub : 0;
+          break;
+        }
+        default:
+          break;
+      }
+      const OpInfo& info = opInfoByIndex(index);
+      if (!info.text) return;
+      switch (info.immediate) {
+        case Immediate::None:
+          break;
+        case Immediate::F32:
+          p += 4;
+          break;
+        case Immediate::F64:
+          p += 8;
+          break;
+        case Immediate::V128:
+        case Immediate::Shuffle:
+          p += 16;
+          break;
+        case Immediate::Lane:
+          p += 1;
+          break;
+        case Immediate::BrTable:
+        case Immediate::SelectT: {
+          const uint32_t n = readLeb() + (info.immediate == Immediate::BrTable ? 1 : 0);
+          for (uint32_t k = 0; k < n && p < end; k++) skipLeb();
+          break;
+        }
+        case Immediate::MemArg:
+        case Immediate::MemArgLane:
+          if (readLeb() & 0x40) skipLeb();  // multi-memory: a memory index
+          skipLeb();
+          if (info.immediate == Immediate::MemArgLane) p += 1;
+          break;
+        case Immediate::CallIndirect:
+        case Immediate::MemoryInit:
+        case Immediate::MemoryCopy:
+        case Immediate::TableInit:
+        case Immediate::TableCopy:
+          skipLeb();
+          skipLeb();
+          break;
+        default:  // one LEB128 (indices, constants, ref types)
+          skipLeb();
+          break;
+      }
+    }
+  }
+  /// Marks loop `k` and the loops around it as calling.
+  void markCalls(int32_t k) {
+    for (; k >= 0 && !loops_[k].calls; k = loops_[k].parent) loops_[k].calls = true;
+  }
+  /// How scanLoops treats each single-byte opcode: skips nothing or one LEB128, or
+  /// looks closer (control, calls, prefixes, other immediates).
+  static constexpr uint8_t kScanNone = 0, kScanLeb = 1, kScanLocal = 2, kScanOther = 3;
+  struct ScanClasses {
+    uint8_t c[256] = {};
+    constexpr ScanClasses() {
+      for (uint32_t i = 0; i < 256; i++) {
+        const OpInfo& info = detail::kOpTable.entries[i];
+        if (!info.text) {
+          c[i] = kScanOther;
+          continue;
+        }
+        switch (info.immediate) {
+          case Immediate::None:
+            c[i] = kScanNone;
+            break;
+          case Immediate::Local:
+            c[i] = kScanLocal;
+            break;
+          case Immediate::Label:
+          case Immediate::Global:
+          case Immediate::I32:
+          case Immediate::I64:
+          case Immediate::Table:
+          case Immediate::RefType:
+            c[i] = kScanLeb;
+            break;
+          default:
+            c[i] = kScanOther;
+            break;
+        }
+      }
+      // Control and calls: handled by the scan itself.
+      for (uint32_t op : {0x02u, 0x03u, 0x04u, 0x0Bu, 0x10u, 0x11u, 0x12u, 0x13u, 0x40u}) {
+        c[op] = kScanOther;
+      }
+    }
+  };
+  static constexpr ScanClasses kScanClass{};
+
   // ---- merges --------------------------------------------------------------------------
   /// Builds the state a branch target expects: locals, the stack below `height`, and
   /// `arity` values on top. Registers are kept where the current state has them
@@ -963,6 +1209,9 @@ class FunctionCompiler {
     merge.resizeUninitialized(size);
     const size_t srcBase = st_.slots.size() - arity;
     RegSet taken;
+    // A loop that calls keeps in registers only the locals used before its first call
+    // (see loopContainsCall), and no operand-stack values.
+    const bool calls = loop && loopHasCall_;
     // Merge states are sparse in locals: only cached ones (ms.cachedLocals) have a
     // meaningful entry; every other local is in its home slot.
     ms.cachedLocals = st_.cachedLocals;
@@ -973,10 +1222,10 @@ class FunctionCompiler {
     if (!loop) moves_.clear();
     st_.cachedLocals.forEach([&](uint32_t i) {
       const VarState& src = st_.slots[i];
-      if (src.loc == VarState::Register && !taken.has(src.reg)) {
+      if (src.loc == VarState::Register && !taken.has(src.reg) && (!calls || beforeCall_.test(i))) {
         taken.add(src.reg);
         merge[i] = src;
-        merge[i].synced = false;
+        merge[i].synced = calls && !st_.dirtyLocals.test(i);
       } else {
         ms.cachedLocals.set(i, false);
         if (!loop && st_.dirtyLocals.test(i)) {
@@ -992,7 +1241,7 @@ class FunctionCompiler {
       dst.type = src.type;
       dst.synced = false;
       dst.slot = isResult ? slotAfter(merge, p) : src.slot;
-      if (src.loc == VarState::Register && !taken.has(src.reg)) {
+      if (src.loc == VarState::Register && !calls && !taken.has(src.reg)) {
         dst.loc = VarState::Register;
         dst.reg = src.reg;
         taken.add(src.reg);
@@ -1003,9 +1252,16 @@ class FunctionCompiler {
         dst.loc = VarState::Stack;
       }
     }
-    if (loop) promoteLoopLocals(ms, taken);
-    // Every cached local of a merge state is in a register its home does not match,
-    // and each register holds one entry.
+    if (loop) promoteLoopLocals(ms, taken, calls);
+    // Every cached local of a merge state is in a register and each register holds one
+    // entry. The home slots do not hold them (all dirty), except in a loop that calls,
+    // which keeps the homes of those synced on entry valid.
+    ms.dirtyLocals = ms.cachedLocals;
+    if (calls) {
+      ms.cachedLocals.forEach([&](uint32_t i) {
+        if (merge[i].synced) ms.dirtyLocals.set(i, false);
+      });
+    }
     ms.saved = false;
     ms.used = taken;
     return index;
@@ -1014,7 +1270,9 @@ class FunctionCompiler {
     const int32_t base = p > st_.numLocals ? merge[p - 1].slot : localsEnd_;
     return base - static_cast<int32_t>(stackSlotSize(merge[p].type));
   }
-  void promoteLoopLocals(MergeState& ms, RegSet& taken) {
+  /// Gives free registers to the locals used most recently (in a loop that calls, to
+  /// the locals it uses before its first call).
+  void promoteLoopLocals(MergeState& ms, RegSet& taken, bool calls) {
     PodVector<VarState>& merge = ms.slots;
     constexpr int kKeepFree = 4;  // registers left for the loop body's temporaries
     // Per class, the free registers and how many of them may be given away. A class
@@ -1030,16 +1288,21 @@ class FunctionCompiler {
     const bool wantGP = spare[0] > 0, wantFP = spare[1] > 0;
     if (!wantGP && !wantFP) return;  // no class has a register to spare
     // The class test is needed only if some locals are of a class without spare.
-    const bool filter = wantGP ? (!wantFP && numLocalsOfClass_[1] != 0)
-                               : numLocalsOfClass_[0] != 0;
+    const bool filter = wantGP ? (!wantFP && numLocalsOfClass_[1] != 0) : numLocalsOfClass_[0] != 0;
     // Candidates as (last use << 32 | local), most recently used first. Last uses are
     // distinct, so the order is total; usually only the first few are looked at, so
     // sort those first and the rest only if the loop gets that far.
     candidates_.clear();
-    for (uint32_t i = 0; i < st_.numLocals; i++) {
-      if (lastUse_[i] != 0 && !ms.cachedLocals.test(i)) {
-        if (filter && (regClassOf(st_.slots[i].type) == RegClass::GP) != wantGP) continue;
-        candidates_.push_back(uint64_t{lastUse_[i]} << 32 | i);
+    auto consider = [&](uint32_t i) __attribute__((always_inline)) {
+      if (ms.cachedLocals.test(i)) return;
+      if (filter && (regClassOf(st_.slots[i].type) == RegClass::GP) != wantGP) return;
+      candidates_.push_back(uint64_t{lastUse_[i]} << 32 | i);
+    };
+    if (calls) {
+      beforeCall_.forEach(consider);
+    } else {
+      for (uint32_t i = 0; i < st_.numLocals; i++) {
+        if (lastUse_[i] != 0) consider(i);
       }
     }
     size_t sorted = std::min<size_t>(candidates_.size(), 16);
@@ -1060,7 +1323,7 @@ class FunctionCompiler {
       merge[i] = st_.slots[i];
       merge[i].loc = VarState::Register;
       merge[i].reg = r;
-      merge[i].synced = false;
+      merge[i].synced = calls && !st_.dirtyLocals.test(i);
       ms.cachedLocals.set(i, true);
       taken.add(r);
       freeRegs[c].remove(r);
@@ -1089,11 +1352,15 @@ class FunctionCompiler {
     localsCollected_ = false;
     for (size_t w = 0; w < words; w++) {
       const uint64_t wanted = ms.cachedLocals.word(w);
-      for (uint64_t bits = wanted | st_.dirtyLocals.word(w); bits; bits &= bits - 1) {
+      const uint64_t dirty = st_.dirtyLocals.word(w);
+      // Wanted in a register and in the home slot too (loops that call).
+      const uint64_t alsoHome = wanted & ~ms.dirtyLocals.word(w) & dirty;
+      for (uint64_t bits = wanted | dirty; bits; bits &= bits - 1) {
         const uint32_t p = static_cast<uint32_t>(w * 64 + std::countr_zero(bits));
         const VarState& src = st_.slots[p];
         if (wanted & bits & -bits) {  // wanted in a register
           const VarState& dst = merge[p];
+          if (alsoHome & bits & -bits) moves_.push_back(Move{Move::ToSlot, Reg(), src.slot, src});
           if (src.loc == VarState::Register && src.reg == dst.reg) continue;
           moves_.push_back(Move{Move::ToReg, dst.reg, 0, src});
         } else {  // wanted in its home slot, which is stale
@@ -1152,7 +1419,7 @@ class FunctionCompiler {
           }
         });
     st_.cachedLocals = ms.cachedLocals;
-    st_.dirtyLocals = ms.saved ? ms.dirtyLocals : ms.cachedLocals;
+    st_.dirtyLocals = ms.dirtyLocals;
     const size_t size = ms.slots.size();
     st_.slots.resizeUninitialized(size);  // the stack part is copied in below
     if (size > locals) {
@@ -1323,6 +1590,7 @@ class FunctionCompiler {
   bool flagsPending_ = false;
   Label stackCheck_;
   std::vector<TrapStub> traps_;
+  std::vector<CrossInstanceCall> crossCalls_;
   std::vector<MergeState> mergeStates_;
   size_t mergesUsed_ = 0;
   PodVector<int32_t> freeMerges_;  // indices below mergesUsed_ of ended frames' states
@@ -1344,6 +1612,14 @@ class FunctionCompiler {
   PodVector<Frame*> brStubs_;
   uint32_t useClock_ = 0;
   unsigned lastSpill_ = 0;
+  PodVector<LoopInfo> loops_;  // see loopContainsCall
+  size_t nextLoop_ = 0;
+  PodVector<int32_t> scanDepth_;
+  PodVector<uint32_t> scanLocals_;  // local << 1 | read, per access in scan order
+  LocalSet beforeCall_;
+  LocalSet accessed_;
+  /// Set by onLoop for the initMerge that follows: the loop's body calls.
+  bool loopHasCall_ = false;
   std::string error_;
 };
 

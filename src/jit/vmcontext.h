@@ -106,6 +106,8 @@ struct VMContextHeader {
 struct VMContextLayout {
   uint32_t funcRefs = 0;         // FuncRef* [numFunctions]
   uint32_t tables = 0;           // TableInstance* [numTables]
+  uint32_t tableElements = 0;    // uintptr_t* [numTables]: the elements, for fixed-size
+                                 // tables (defined, maximum = minimum: never reallocated)
   uint32_t importedGlobals = 0;  // GlobalCell* [numImportedGlobals]
   uint32_t definedGlobals = 0;   // GlobalCell [numDefinedGlobals]
   uint32_t typeIds = 0;          // uint32_t [numTypes]
@@ -124,6 +126,7 @@ struct VMContextLayout {
   }
   uint32_t funcRef(uint32_t i) const { return funcRefs + 8 * i; }
   uint32_t table(uint32_t i) const { return tables + 8 * i; }
+  uint32_t tableElementsOf(uint32_t i) const { return tableElements + 8 * i; }
   uint32_t importedGlobal(uint32_t i) const { return importedGlobals + 8 * i; }
   uint32_t definedGlobal(uint32_t i) const { return definedGlobals + 16 * i; }
   uint32_t typeId(uint32_t i) const { return typeIds + 4 * i; }
@@ -134,6 +137,8 @@ inline VMContextLayout::VMContextLayout(const decoder::Module& m) {
   funcRefs = off;
   off += 8 * static_cast<uint32_t>(m.functions.size());
   tables = off;
+  off += 8 * static_cast<uint32_t>(m.tables.size());
+  tableElements = off;
   off += 8 * static_cast<uint32_t>(m.tables.size());
   importedGlobals = off;
   off += 8 * m.numImportedGlobals;

@@ -473,7 +473,11 @@ Result<void> Instance::initialize(const std::vector<Extern>& imports) {
     ownTables_.push_back(std::make_unique<Table>(t, static_cast<uint32_t>(max), 0));
     tables_.push_back(ownTables_.back().get());
   }
-  for (size_t i = 0; i < tables_.size(); i++) tableRefs[i] = tables_[i]->instance();
+  auto** tableElements = reinterpret_cast<uintptr_t**>(base + L.tableElements);
+  for (size_t i = 0; i < tables_.size(); i++) {
+    tableRefs[i] = tables_[i]->instance();
+    tableElements[i] = tables_[i]->data();  // read by compiled code for fixed-size tables only
+  }
   if (m.memories.size() > m.numImportedMemories) {
     auto mem = LinearMemory::create(m.memories[m.numImportedMemories], limits.maxMemoryPages,
                                     store_.engine().memoryPool(), module_->dataImage(),

@@ -1162,24 +1162,60 @@ class MacroAssembler {
     return field;
   }
   /// Indirect call through table `tablePtrOffset` at `index` (i32, in a register):
-  /// bounds, null and signature checks, then a call through the FuncRef with the
-  /// callee's context. `expectedTypeIdOffset` is the context field holding the
-  /// canonical id of the expected signature. The caller's context and memory base are
-  /// restored afterwards.
-  void callIndirect(uint32_t tablePtrOffset, uint32_t expectedTypeIdOffset, Reg index,
-                    Label outOfBounds, Label nullEntry, Label typeMismatch) {
+  /// bounds, null and signature checks, then a call through the FuncRef. A table whose
+  /// size cannot change (`fixedSize`, else -1) is bounds checked against an immediate
+  /// and its elements reached through the context field `elementsOffset` (one load
+  /// fewer on the way to the callee).
+  /// `expectedTypeIdOffset` is the context field holding the canonical id of the
+  /// expected signature. A callee of this instance (the common case) is called right
+  /// here, with the context and memory registers as they are; one of another instance
+  /// (or a host function) jumps to `crossInstance`, which must do
+  /// callCrossInstance() and restoreInstance() and come back after this call. Either
+  /// way r11 holds the FuncRef at the call.
+  void callIndirect(uint32_t tablePtrOffset, uint32_t elementsOffset, int64_t fixedSize,
+                    uint32_t expectedTypeIdOffset, Reg index, Label outOfBounds, Label nullEntry,
+                    Label typeMismatch, Label crossInstance) {
     const Reg r11 = Reg::gp(11);
-    gpLoad(r11, context(tablePtrOffset), true);
-    gpCmpMem(index, MemRef{11, -1, 0, offsetof(TableInstance, size)}, false);
-    as_.jae(outOfBounds);
-    gpLoad(r11, MemRef{11, -1, 0, offsetof(TableInstance, elements)}, true);
+    if (fixedSize >= 0) {
+      gpLoad(r11, context(elementsOffset), true);
+      compareImm(false, index, static_cast<int32_t>(fixedSize));
+      as_.jae(outOfBounds);
+    } else {
+      gpLoad(r11, context(tablePtrOffset), true);
+      gpCmpMem(index, MemRef{11, -1, 0, offsetof(TableInstance, size)}, false);
+      as_.jae(outOfBounds);
+      gpLoad(r11, MemRef{11, -1, 0, offsetof(TableInstance, elements)}, true);
+    }
     gpLoad(r11, MemRef{11, static_cast<int8_t>(index.id()), 3, 0}, true);
     gpTest(r11, r11, true);
     as_.jz(nullEntry);
     gpLoad(index, context(expectedTypeIdOffset), false);
     gpCmpMem(index, MemRef{11, -1, 0, offsetof(FuncRef, typeId)}, false);
     as_.jne(typeMismatch);
-    callFuncRef(a::r11);
+    gpCmpMem(Reg::gp(14), MemRef{11, -1, 0, offsetof(FuncRef, ctx)}, true);
+    as_.jne(crossInstance);
+    if (as_.direct()) {
+      as_.callM(MemRef{11, -1, 0, offsetof(FuncRef, code)});
+    } else {
+      as_.call(a::qword_ptr(a::r11, offsetof(FuncRef, code)));
+    }
+  }
+  /// The out-of-line part of callIndirect for a callee of another instance: switches
+  /// to the callee's context and memory and calls it (the return address is a call
+  /// site), ...
+  void callCrossInstance() {
+    gpLoad(Reg::gp(14), MemRef{11, -1, 0, offsetof(FuncRef, ctx)}, true);
+    reloadMemoryBase();
+    if (as_.direct()) {
+      as_.callM(MemRef{11, -1, 0, offsetof(FuncRef, code)});
+    } else {
+      as_.call(a::qword_ptr(a::r11, offsetof(FuncRef, code)));
+    }
+  }
+  /// ... then restores the caller's context and memory.
+  void restoreInstance() {
+    reloadContext();
+    reloadMemoryBase();
   }
   /// Call through the FuncRef pointer stored in the context at `funcRefPtrOffset`
   /// (imported functions).
